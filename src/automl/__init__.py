@@ -1,0 +1,48 @@
+"""automl: plugin-based AutoML for tabular data.
+
+``automl.fit(df, target)`` checks the data, searches models and parameters inside a time budget
+and returns a :class:`FitResult` that predicts, scores and saves; ``automl.load`` reads it back.
+Plugins register models, preprocessors and tuners with the hooks in :mod:`automl.hookspecs`.
+
+``import automl`` stays light: scikit-learn, Optuna, pandas and pandera are imported on first use
+of ``fit``, ``load`` or ``FitResult``.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from automl.errors import AutoMLError, DataValidationError
+from automl.hookspecs import hookimpl
+from automl.specs import FitContext, ModelSpec, PrepContext, PreprocessorSpec, Task, TunerSpec
+
+if TYPE_CHECKING:
+    from automl.api import fit
+    from automl.result import FitResult, load
+
+__version__ = "0.1.0"
+
+_LAZY = {"fit": "automl.api", "load": "automl.result", "FitResult": "automl.result"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'automl' has no attribute {name!r}")
+
+
+__all__ = [
+    "AutoMLError",
+    "DataValidationError",
+    "FitContext",
+    "FitResult",
+    "ModelSpec",
+    "PrepContext",
+    "PreprocessorSpec",
+    "Task",
+    "TunerSpec",
+    "__version__",
+    "fit",
+    "hookimpl",
+    "load",
+]

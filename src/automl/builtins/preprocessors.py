@@ -1,0 +1,98 @@
+"""Built-in preprocessors: imputation, scaling, categorical encodings, datetime parts, text.
+
+Each output is dense, numeric and free of missing values, as the plugin contract promises models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    OneHotEncoder,
+    OrdinalEncoder,
+    StandardScaler,
+    TargetEncoder,
+)
+
+from automl.builtins.transformers import (
+    CardinalitySplit,
+    DatetimeFeatures,
+    as_category_strings,
+    as_text,
+    to_dense,
+)
+from automl.hookspecs import hookimpl
+from automl.specs import PrepContext, PreprocessorSpec
+
+#: categorical columns with at most this many levels are one-hot encoded by "onehot"
+MAX_ONEHOT_LEVELS = 15
+MAX_TEXT_FEATURES = 100
+
+
+def _numeric(columns: list[str], ctx: PrepContext) -> Pipeline:
+    steps: list[Any] = [SimpleImputer(strategy="median", add_indicator=True)]
+    if ctx.scale:
+        steps.append(StandardScaler())
+    return make_pipeline(*steps)
+
+
+def _datetime(columns: list[str], ctx: PrepContext) -> Pipeline:
+    return make_pipeline(DatetimeFeatures(), _numeric(columns, ctx))
+
+
+def _strings() -> FunctionTransformer:
+    return FunctionTransformer(as_category_strings, feature_names_out="one-to-one")
+
+
+def _ordinal(columns: list[str], ctx: PrepContext) -> Pipeline:
+    return make_pipeline(_strings(), OrdinalEncoder(handle_unknown="use_encoded_value",
+                                                    unknown_value=-1, dtype=float))
+
+
+def _onehot(columns: list[str], ctx: PrepContext) -> Pipeline:
+    # Few levels: one column per level (rare ones pooled). Many levels: a cross-fitted target
+    # encoding, which keeps the width down without leaking the target.
+    low = make_pipeline(_strings(), OneHotEncoder(handle_unknown="infrequent_if_exist",
+                                                  min_frequency=5, sparse_output=False,
+                                                  max_categories=MAX_ONEHOT_LEVELS))
+    target_type = "continuous" if not ctx.task.is_classification else "auto"
+    high_steps: list[Any] = [_strings(), TargetEncoder(target_type=target_type,
+                                                       random_state=ctx.seed)]
+    if ctx.scale:
+        high_steps.append(StandardScaler())
+    return make_pipeline(CardinalitySplit(low, make_pipeline(*high_steps), MAX_ONEHOT_LEVELS))
+
+
+def _text(columns: list[str], ctx: PrepContext) -> ColumnTransformer:
+    per_column = [(f"text{i}", make_pipeline(
+        FunctionTransformer(as_text), TfidfVectorizer(max_features=MAX_TEXT_FEATURES),
+        FunctionTransformer(to_dense)), [c]) for i, c in enumerate(columns)]
+    return ColumnTransformer(per_column, sparse_threshold=0.0)
+
+
+PREPROCESSORS = [
+    PreprocessorSpec("impute", {"numeric", "boolean"}, _numeric, {"numeric", "boolean"},
+                     "median imputation with missing-value indicators; standardised for "
+                     "models that need scaling"),
+    PreprocessorSpec("datetime_parts", {"datetime"}, _datetime, {"datetime"},
+                     "year, month, day, day of week, day of year (and hour, minute)"),
+    PreprocessorSpec("ordinal", {"categorical"}, _ordinal, {"categorical"},
+                     "one integer per category; unseen categories get -1 (for trees)"),
+    PreprocessorSpec("onehot", {"categorical"}, _onehot, set(),
+                     f"one-hot for up to {MAX_ONEHOT_LEVELS} levels, target encoding above "
+                     f"(for linear and distance-based models)"),
+    PreprocessorSpec("tfidf", {"text"}, _text, {"text"},
+                     f"TF-IDF of up to {MAX_TEXT_FEATURES} words per text column"),
+]
+
+
+@hookimpl
+def register_preprocessors(register: Any) -> None:
+    """Register the built-in preprocessors."""
+    for spec in PREPROCESSORS:
+        register(spec)

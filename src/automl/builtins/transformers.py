@@ -1,0 +1,100 @@
+"""Small scikit-learn transformers the built-in preprocessors are made of.
+
+They are module-level classes and functions so that fitted pipelines pickle and load anywhere
+automl is installed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+MISSING = "__missing__"
+
+
+def as_category_strings(X: pd.DataFrame | pd.Series | np.ndarray) -> np.ndarray:
+    """Categorical values as an object array of strings, missing values as ``"__missing__"``,
+    so that encoders see one consistent type."""
+    frame = pd.DataFrame(X)
+    out = frame.astype(object).where(frame.notna(), MISSING).astype(str)
+    return out.to_numpy(dtype=object)
+
+
+def as_text(X: pd.DataFrame | pd.Series) -> np.ndarray:
+    """A one-column text input as a 1-D array of strings (missing values as empty text)."""
+    s = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(X)
+    return s.astype(object).where(s.notna(), "").astype(str).to_numpy()
+
+
+def to_dense(X: object) -> np.ndarray:
+    """A sparse matrix as a dense array (downstream models need dense input)."""
+    return X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+
+
+class DatetimeFeatures(TransformerMixin, BaseEstimator):
+    """Expands each datetime column into numbers a model can split on: year, month, day,
+    day of week, day of year, and hour and minute when the training data has times of day.
+    Missing dates give missing values, imputed downstream."""
+
+    PARTS = ("year", "month", "day", "dayofweek", "dayofyear")
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> DatetimeFeatures:
+        frame = self._frame(X)
+        self.columns_ = list(frame.columns)
+        self.with_time_ = {c: bool((frame[c].dt.hour.fillna(0) != 0).any()
+                                   or (frame[c].dt.minute.fillna(0) != 0).any())
+                           for c in self.columns_}
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        frame = self._frame(X)
+        out = []
+        for c in self.columns_:
+            dt = frame[c].dt
+            parts = [*self.PARTS, "hour", "minute"] if self.with_time_[c] else self.PARTS
+            out += [getattr(dt, p).astype(float).to_numpy() for p in parts]
+        return np.column_stack(out) if out else np.empty((len(frame), 0))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        names = []
+        for c in self.columns_:
+            parts = [*self.PARTS, "hour", "minute"] if self.with_time_[c] else self.PARTS
+            names += [f"{c}_{p}" for p in parts]
+        return np.asarray(names, dtype=object)
+
+    @staticmethod
+    def _frame(X: pd.DataFrame) -> pd.DataFrame:
+        frame = pd.DataFrame(X)
+        return frame.apply(lambda s: pd.to_datetime(s, errors="coerce", format="mixed"))
+
+
+class CardinalitySplit(TransformerMixin, BaseEstimator):
+    """Sends the columns with at most ``max_levels`` distinct values to ``low`` and the rest to
+    ``high``, deciding at fit time from the training data."""
+
+    def __init__(self, low: object, high: object, max_levels: int = 15) -> None:
+        self.low = low
+        self.high = high
+        self.max_levels = max_levels
+
+    def fit_transform(self, X: pd.DataFrame, y: object = None, **params: object) -> np.ndarray:
+        from sklearn.base import clone
+        from sklearn.compose import ColumnTransformer
+
+        frame = pd.DataFrame(X)
+        low = [c for c in frame.columns if frame[c].nunique() <= self.max_levels]
+        high = [c for c in frame.columns if c not in low]
+        parts = [("low", clone(self.low), low), ("high", clone(self.high), high)]
+        self.transformer_ = ColumnTransformer([p for p in parts if p[2]], sparse_threshold=0.0)
+        return self.transformer_.fit_transform(frame, y)
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> CardinalitySplit:
+        self.fit_transform(X, y)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        return self.transformer_.transform(pd.DataFrame(X))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return self.transformer_.get_feature_names_out()

@@ -1,0 +1,124 @@
+"""The ``automl`` command: fit, predict, plugins.
+
+A mistake the user can fix (a bad file, a bad column, a bad option) prints one line and exits
+with code 2; nothing prints a traceback for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from automl.errors import AutoMLError
+
+USER_ERROR = 2
+
+
+def _read_table(path: str) -> Any:
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise AutoMLError(f"{path}: no such file")
+    try:
+        if p.suffix.lower() == ".parquet":
+            return pd.read_parquet(p)
+        return pd.read_csv(p)
+    except Exception as exc:
+        raise AutoMLError(f"{path}: cannot read it as a table ({type(exc).__name__}: "
+                          f"{exc})") from None
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import automl
+
+    df = _read_table(args.data)
+    models = args.models.split(",") if args.models else None
+    result = automl.fit(df, args.target, task=args.task, metric=args.metric,
+                        time_budget=args.time_budget, models=models, tuner=args.tuner,
+                        seed=args.seed, n_trials=args.n_trials, verbose=0 if args.quiet else 1)
+    with pd.option_context("display.width", 160, "display.max_colwidth", 60):
+        print(result.leaderboard.drop(columns=["error"]).head(args.top).to_string())
+    print(f"\nbest: {result.best}  held-out {result.metric}: {result.valid_score:.5g}")
+    if args.out:
+        print(f"saved to {result.save(args.out)}")
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import automl
+
+    result = automl.load(args.model)
+    df = _read_table(args.data)
+    out = pd.DataFrame({"prediction": result.predict(df)}, index=df.index)
+    if args.proba and result.classes is not None:
+        out = out.join(result.predict_proba(df).add_prefix("proba_"))
+    if args.out:
+        out.to_csv(args.out, index=False)
+        print(f"wrote {len(out)} predictions to {args.out}")
+    else:
+        out.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    from automl.plugins import plugin_infos
+
+    infos = plugin_infos()
+    for info in infos:
+        what = "; ".join(f"{kind}s: {', '.join(names)}" for kind, names in
+                         sorted(info.registered.items())) or "registers nothing"
+        origin = "built-in" if info.builtin else f"{info.distribution} {info.version}"
+        print(f"{info.name} ({origin}): {what}")
+        if info.error:
+            print(f"  error: {info.error}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``automl`` command."""
+    parser = argparse.ArgumentParser(prog="automl", description="AutoML for tabular data.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    f = sub.add_parser("fit", help="search for the best model for a CSV file's target column")
+    f.add_argument("data", help="a CSV (or .parquet) file with a header row")
+    f.add_argument("--target", required=True, help="the column to predict")
+    f.add_argument("--time-budget", type=float, default=60, help="seconds (default 60)")
+    f.add_argument("--out", help="directory to save the model in")
+    f.add_argument("--task", choices=["binary", "multiclass", "regression"])
+    f.add_argument("--metric", help="roc_auc, log_loss, accuracy, rmse, mae, r2, ...")
+    f.add_argument("--models", help="comma-separated model names (see `automl plugins`)")
+    f.add_argument("--tuner", default="tpe", help="tpe (default), random or grid")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--n-trials", type=int)
+    f.add_argument("--top", type=int, default=20, help="leaderboard rows to print")
+    f.add_argument("--quiet", action="store_true", help="no progress lines")
+    f.set_defaults(run=_cmd_fit)
+    p = sub.add_parser("predict", help="predict a CSV file with a saved model")
+    p.add_argument("model", help="a directory written by `automl fit --out`")
+    p.add_argument("data", help="a CSV (or .parquet) file with the training feature columns")
+    p.add_argument("--out", help="CSV file to write (default: standard output)")
+    p.add_argument("--proba", action="store_true", help="add class probabilities")
+    p.set_defaults(run=_cmd_predict)
+    sub.add_parser("plugins", help="list the plugins found").set_defaults(run=_cmd_plugins)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except AutoMLError as exc:
+        message = str(exc).replace("\n", " ").replace("  - ", "; ")
+        print(f"automl: error: {message}", file=sys.stderr)
+        return USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The plugin contract: every hook automl calls, each documented where it is declared.
+
+A plugin is a module (or object) with functions decorated by ``automl.hookimpl`` and named like
+the hooks below, published under the entry-point group ``automl``. Hooks are called with
+keyword arguments, so a plugin may accept only the arguments it needs, and new arguments can be
+added without breaking old plugins.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from automl.result import FitResult
+    from automl.search import TrialRecord
+    from automl.specs import ModelSpec, PreprocessorSpec, TunerSpec
+
+hookspec = pluggy.HookspecMarker("automl")
+hookimpl = pluggy.HookimplMarker("automl")
+
+
+@hookspec
+def register_models(register: Callable[[ModelSpec], None]) -> None:
+    """Register model families: call ``register(automl.ModelSpec(...))`` once per model.
+
+    A name registered twice is an error reported against the second plugin; the first wins.
+    """
+
+
+@hookspec
+def register_preprocessors(register: Callable[[PreprocessorSpec], None]) -> None:
+    """Register column preprocessors: call ``register(automl.PreprocessorSpec(...))`` once each."""
+
+
+@hookspec
+def register_tuners(register: Callable[[TunerSpec], None]) -> None:
+    """Register search strategies: call ``register(automl.TunerSpec(...))`` once each."""
+
+
+@hookspec
+def on_trial_end(trial: TrialRecord, metric: str, task: str) -> None:
+    """Observe a finished trial (complete, failed, pruned or skipped) as it happens.
+
+    For trackers such as MLflow or TensorBoard. An exception raised here is reported as a
+    warning and never stops the search.
+    """
+
+
+@hookspec
+def on_fit_end(result: FitResult) -> None:
+    """Observe the finished fit: the winner, the leaderboard, the timings.
+
+    An exception raised here is reported as a warning and never fails the fit.
+    """
+
+
+__all__: list[Any] = [
+    "hookimpl",
+    "hookspec",
+    "on_fit_end",
+    "on_trial_end",
+    "register_models",
+    "register_preprocessors",
+    "register_tuners",
+]

@@ -1,0 +1,199 @@
+"""The plugin manager: finds plugins through the ``automl`` entry-point group and collects what
+they register, reporting a broken plugin by name instead of failing.
+
+The built-ins are entry points of the core distribution itself, so they take the same path as
+every third-party plugin. ``AUTOML_LOAD_PLUGINS`` controls autoloading of third-party plugins:
+unset loads all; an empty value loads none; a comma-separated list loads only those entry-point
+names. The core's own plugins are always loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import pluggy
+
+from automl import hookspecs
+from automl.errors import PluginError
+from automl.specs import ModelSpec, PreprocessorSpec, TunerSpec
+
+ENTRY_POINT_GROUP = "automl"
+CORE_DISTRIBUTION = "automl"
+ENV_VAR = "AUTOML_LOAD_PLUGINS"
+
+_KINDS: dict[str, tuple[str, type]] = {
+    "model": ("register_models", ModelSpec),
+    "preprocessor": ("register_preprocessors", PreprocessorSpec),
+    "tuner": ("register_tuners", TunerSpec),
+}
+
+
+@dataclass
+class PluginInfo:
+    """One entry point of the ``automl`` group: where it comes from, whether it loaded, and what
+    it registered (kind -> names)."""
+
+    name: str
+    distribution: str
+    version: str
+    builtin: bool
+    error: str | None = None
+    registered: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Registry:
+    """Everything the loaded plugins registered, by kind and name, plus the problems met."""
+
+    models: dict[str, ModelSpec] = field(default_factory=dict)
+    preprocessors: dict[str, PreprocessorSpec] = field(default_factory=dict)
+    tuners: dict[str, TunerSpec] = field(default_factory=dict)
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def of_kind(self, kind: str) -> dict[str, Any]:
+        """The mapping for ``kind`` ("model", "preprocessor" or "tuner")."""
+        return {"model": self.models, "preprocessor": self.preprocessors,
+                "tuner": self.tuners}[kind]
+
+
+class _Manager:
+    """Holds the one pluggy PluginManager of the process and the entry points it loaded."""
+
+    def __init__(self) -> None:
+        self.pm: pluggy.PluginManager | None = None
+        self.infos: dict[str, PluginInfo] = {}
+
+    def reset(self) -> None:
+        self.pm = None
+        self.infos = {}
+
+
+_manager = _Manager()
+
+
+def _wanted(ep: EntryPoint, builtin: bool) -> bool:
+    if builtin:
+        return True
+    setting = os.environ.get(ENV_VAR)
+    if setting is None:
+        return True
+    return ep.name in {s.strip() for s in setting.split(",") if s.strip()}
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process's plugin manager, loading the entry points on first use.
+
+    A plugin that fails to import is recorded (see :func:`plugin_infos`) and skipped.
+    """
+    if _manager.pm is not None:
+        return _manager.pm
+    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    pm.add_hookspecs(hookspecs)
+    infos: dict[str, PluginInfo] = {}
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = getattr(ep, "dist", None)
+        dist_name = dist.name if dist is not None else "?"
+        builtin = dist_name == CORE_DISTRIBUTION
+        if not _wanted(ep, builtin) or ep.name in infos:
+            continue
+        info = PluginInfo(ep.name, dist_name, dist.version if dist else "?", builtin)
+        infos[ep.name] = info
+        try:
+            pm.register(ep.load(), name=ep.name)
+        except Exception as exc:  # a broken plugin must never take automl down
+            info.error = f"{type(exc).__name__}: {exc}"
+            warnings.warn(f"automl plugin {ep.name!r} ({dist_name}) failed to load and is "
+                          f"skipped: {info.error}", stacklevel=2)
+    _manager.pm, _manager.infos = pm, infos
+    return pm
+
+
+def register_plugin(plugin: object, name: str) -> None:
+    """Register an in-process plugin object (tests, notebooks); it acts like an entry point."""
+    pm = get_plugin_manager()
+    pm.register(plugin, name=name)
+    _manager.infos[name] = PluginInfo(name, "(in process)", "", False)
+
+
+def unregister_plugin(name: str) -> None:
+    """Remove a plugin registered with :func:`register_plugin` or loaded from an entry point."""
+    pm = get_plugin_manager()
+    plugin = pm.get_plugin(name)
+    if plugin is not None:
+        pm.unregister(plugin, name=name)
+    _manager.infos.pop(name, None)
+
+
+def reload_plugins() -> None:
+    """Forget loaded plugins so the next use scans entry points again (after an install)."""
+    _manager.reset()
+
+
+def collect() -> Registry:
+    """Call every ``register_*`` hook, plugin by plugin, and gather the specs.
+
+    A plugin whose hook raises or registers something invalid or a duplicate name is recorded in
+    ``Registry.errors`` and the rest of its registrations are kept.
+    """
+    pm = get_plugin_manager()
+    reg = Registry()
+    for kind, (hook_name, spec_type) in _KINDS.items():
+        target = reg.of_kind(kind)
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+            plugin = impl.plugin_name
+            _call_register(impl.function, kind, spec_type, plugin, target, reg)
+    for name, info in _manager.infos.items():
+        if info.error:
+            reg.errors.setdefault(name, info.error)
+    return reg
+
+
+def _call_register(function: Callable, kind: str, spec_type: type, plugin: str,
+                   target: dict[str, Any], reg: Registry) -> None:
+    def register(spec: Any) -> None:
+        if not isinstance(spec, spec_type):
+            raise PluginError(f"register() for {kind}s takes a {spec_type.__name__}, "
+                              f"got {type(spec).__name__}")
+        if spec.name in target:
+            owner = reg.owners[(kind, spec.name)]
+            raise PluginError(f"{kind} {spec.name!r} is already registered by {owner!r}")
+        target[spec.name] = spec
+        reg.owners[(kind, spec.name)] = plugin
+
+    try:
+        function(register=register)
+    except Exception as exc:
+        reg.errors[plugin] = f"{type(exc).__name__}: {exc}"
+
+
+def plugin_infos() -> list[PluginInfo]:
+    """Every plugin found, built-ins first, with what each registered and any load error."""
+    reg = collect()
+    infos = dict(_manager.infos)
+    for (kind, name), owner in reg.owners.items():
+        info = infos.get(owner)
+        if info is not None:
+            info.registered.setdefault(kind, [])
+            if name not in info.registered[kind]:
+                info.registered[kind].append(name)
+    for name, err in reg.errors.items():
+        if name in infos and infos[name].error is None:
+            infos[name].error = err
+    return sorted(infos.values(), key=lambda i: (not i.builtin, i.name))
+
+
+def notify(hook_name: str, **kwargs: Any) -> None:
+    """Call an observer hook on every plugin; an observer that raises becomes a warning."""
+    pm = get_plugin_manager()
+    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+        try:
+            impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+        except Exception as exc:
+            warnings.warn(f"automl plugin {impl.plugin_name!r} raised in {hook_name}: "
+                          f"{type(exc).__name__}: {exc}", stacklevel=2)

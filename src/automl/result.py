@@ -1,0 +1,188 @@
+"""FitResult: what ``automl.fit`` returns: predicts, scores, shows its leaderboard, saves;
+and ``load`` to read a saved one back."""
+
+from __future__ import annotations
+
+import json
+import platform
+import warnings
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from sklearn.pipeline import Pipeline
+
+from automl.errors import ConfigurationError, DataValidationError, Failure, ModelLoadError
+from automl.metrics import get_metric
+from automl.schema import FeatureSchema
+from automl.search import TrialRecord
+from automl.specs import Task
+
+#: bumped whenever the saved layout changes; load refuses other formats
+FORMAT_VERSION = 1
+_PIPELINE_FILE = "pipeline.joblib"
+_META_FILE = "metadata.json"
+_BOARD_FILE = "leaderboard.json"
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of Python and the libraries a saved model depends on."""
+    names = ["automl", "scikit-learn", "pandas", "numpy", "optuna", "pandera"]
+    return {"python": platform.python_version(), **{n: version(n) for n in names}}
+
+
+def make_leaderboard(trials: list[TrialRecord], metric: str, greater_is_better: bool
+                     ) -> pd.DataFrame:
+    """Trials as a DataFrame, best first: completed trials by score, then the others."""
+    rows = [{"model": t.model, metric: t.score, "fit_seconds": round(t.fit_seconds, 3),
+             "status": t.status, "params": t.params, "trial": t.number, "error": t.error}
+            for t in trials]
+    board = pd.DataFrame(rows, columns=["model", metric, "fit_seconds", "status", "params",
+                                        "trial", "error"])
+    done = board["status"] == "complete"
+    ranked = board[done].sort_values([metric, "trial"], ascending=[not greater_is_better, True],
+                                     kind="stable")
+    return pd.concat([ranked, board[~done]]).reset_index(drop=True)
+
+
+@dataclass
+class FitResult:
+    """The outcome of a fit: the winning pipeline and everything needed to use and trust it.
+
+    ``best`` names the winning model and ``valid_score`` its held-out score; ``refitted`` tells
+    whether it was refitted on all rows (it is not when the time budget had no room for that).
+    """
+
+    pipeline: Pipeline
+    feature_schema: FeatureSchema
+    task: Task
+    metric: str
+    leaderboard: pd.DataFrame
+    best: str
+    best_params: dict[str, Any]
+    valid_score: float
+    classes: list | None = None
+    refitted: bool = True
+    fit_seconds: float = 0.0
+    dropped_columns: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=library_versions)
+
+    @property
+    def schema(self) -> pa.DataFrameSchema:
+        """The pandera schema every frame to predict is checked against."""
+        return self.feature_schema.to_pandera()
+
+    def _features(self, df: Any) -> pd.DataFrame:
+        return self.feature_schema.validate(df)
+
+    def predict(self, df: pd.DataFrame) -> np.ndarray:
+        """Predictions for each row of ``df``, in the original labels for classification.
+
+        ``df`` must have the training feature columns (the target column may be present and is
+        ignored); raises :class:`DataValidationError` naming each missing, extra or mistyped
+        column.
+        """
+        predicted = self.pipeline.predict(self._features(df))
+        if self.classes is None:
+            return np.asarray(predicted, dtype=float)
+        return np.asarray(self.classes, dtype=object)[np.asarray(predicted, dtype=int)]
+
+    def predict_proba(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Class probabilities for each row: one column per original class label."""
+        if self.classes is None:
+            raise ConfigurationError("predict_proba is for classification; this model does "
+                                     f"{self.task}: use predict")
+        proba = self.pipeline.predict_proba(self._features(df))
+        return pd.DataFrame(proba, columns=list(self.classes), index=getattr(df, "index", None))
+
+    def score(self, df: pd.DataFrame, metric: str | None = None) -> float:
+        """The metric (the fit's, or the one named) on labelled data ``df``."""
+        target = self.feature_schema.target
+        if not isinstance(df, pd.DataFrame) or target not in df.columns:
+            raise DataValidationError([Failure(target, "target column missing")],
+                                      "scoring data")
+        labelled = df[df[target].notna()]
+        m = get_metric(metric or self.metric, self.task)
+        y = self._encode(labelled[target])
+        X = self._features(labelled)
+        pred = self.pipeline.predict_proba(X) if m.needs_proba else self.pipeline.predict(X)
+        return m.fn(y, np.asarray(pred))
+
+    def _encode(self, y: pd.Series) -> np.ndarray:
+        if self.classes is None:
+            return y.to_numpy(dtype=float)
+        index = {c: i for i, c in enumerate(self.classes)}
+        unknown = sorted({str(v) for v in y if v not in index})
+        if unknown:
+            raise DataValidationError([Failure(self.feature_schema.target,
+                                               "labels never seen in training", unknown[:5])],
+                                      "scoring data")
+        return y.map(index).to_numpy(dtype=int)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to directory ``path`` (created): the pipeline, the schema (JSON and
+        pandera YAML), the leaderboard and ``metadata.json`` with the versions used."""
+        import joblib
+
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self.pipeline, out / _PIPELINE_FILE)
+        self.feature_schema.save(out)
+        self.leaderboard.to_json(out / _BOARD_FILE, orient="records", indent=2)
+        meta = {"format_version": FORMAT_VERSION, "task": self.task.value, "metric": self.metric,
+                "best": self.best, "best_params": self.best_params,
+                "valid_score": self.valid_score, "classes": self.classes,
+                "refitted": self.refitted, "fit_seconds": self.fit_seconds,
+                "dropped_columns": self.dropped_columns, "versions": self.versions}
+        (out / _META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default))
+        return out
+
+    def __repr__(self) -> str:
+        return (f"FitResult(task={self.task.value!r}, metric={self.metric!r}, best={self.best!r}, "
+                f"valid_score={self.valid_score:.5g}, trials={len(self.leaderboard)})")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def load(path: str | Path) -> FitResult:
+    """Read a model written by :meth:`FitResult.save`.
+
+    Raises :class:`ModelLoadError` when the directory is not a saved model or was written in a
+    format this version of automl does not read.
+    """
+    import joblib
+
+    src = Path(path)
+    meta_file = src / _META_FILE
+    if not meta_file.is_file():
+        raise ModelLoadError(f"{src} is not a saved automl model: {_META_FILE} is missing")
+    meta = json.loads(meta_file.read_text())
+    saved = meta.get("format_version")
+    if saved != FORMAT_VERSION:
+        by = meta.get("versions", {}).get("automl", "an unknown version")
+        raise ModelLoadError(
+            f"{src} was saved by automl {by} in format {saved}; this automl "
+            f"({version('automl')}) reads format {FORMAT_VERSION}. Load it with automl {by} "
+            f"or fit the model again.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipeline = joblib.load(src / _PIPELINE_FILE)
+    except Exception as exc:
+        raise ModelLoadError(f"cannot read {src / _PIPELINE_FILE} ({type(exc).__name__}: "
+                             f"{exc}); it was saved with {meta.get('versions')}") from None
+    board = pd.read_json(src / _BOARD_FILE, orient="records")
+    return FitResult(pipeline=pipeline, feature_schema=FeatureSchema.load(src),
+                     task=Task(meta["task"]), metric=meta["metric"], leaderboard=board,
+                     best=meta["best"], best_params=meta["best_params"],
+                     valid_score=meta["valid_score"], classes=meta["classes"],
+                     refitted=meta["refitted"], fit_seconds=meta["fit_seconds"],
+                     dropped_columns=meta["dropped_columns"], versions=meta["versions"])

@@ -1,0 +1,126 @@
+"""The feature schema: inferred from the training features, saved with the model, enforced on
+every frame that is predicted. Checking is done by pandera.
+
+Enforced: every training column present, no extra column, each value of the column's type.
+Recorded but not enforced: nullability and the categories seen (an unseen category is encoded
+as unknown and reported with a warning, not refused).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from automl.errors import DataValidationError, DataWarning, Failure
+from automl.profile import Profile
+
+_DTYPES = {"numeric": "float64", "boolean": "float64", "categorical": str, "text": str,
+           "datetime": "datetime64[ns]"}
+
+
+@dataclass
+class ColumnSchema:
+    """A feature column as trained: name, kind, dtype it is coerced to, whether it had missing
+    values, and the categories seen (categorical columns)."""
+
+    name: str
+    kind: str
+    dtype: str
+    nullable: bool
+    categories: list[str] | None = None
+
+
+@dataclass
+class FeatureSchema:
+    """The input contract of a fitted model: its columns, and the target's name (which a
+    frame may carry at predict time; it is set aside, not refused)."""
+
+    target: str
+    columns: list[ColumnSchema]
+
+    @classmethod
+    def from_profile(cls, profile: Profile, df: pd.DataFrame) -> FeatureSchema:
+        """The schema of the used feature columns of a training frame."""
+        cols = [ColumnSchema(c.name, c.kind, str(_DTYPES[c.kind]), bool(df[c.name].isna().any()),
+                             c.categories) for c in profile.columns]
+        return cls(profile.target, cols)
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in training order."""
+        return [c.name for c in self.columns]
+
+    def to_pandera(self) -> pa.DataFrameSchema:
+        """The pandera schema that :meth:`validate` enforces."""
+        columns = {}
+        for c in self.columns:
+            checks = [pa.Check.isin([0.0, 1.0], name="boolean (true/false or 0/1)")] \
+                if c.kind == "boolean" else []
+            columns[c.name] = pa.Column(_DTYPES[c.kind], checks=checks, coerce=True,
+                                        nullable=True, title=c.kind)
+        return pa.DataFrameSchema(columns, strict=True, name="features")
+
+    def validate(self, df: Any, *, context: str = "prediction input") -> pd.DataFrame:
+        """Check ``df`` against the schema and return it coerced to the trained types, in the
+        trained column order. Raises :class:`DataValidationError` listing every failure."""
+        if not isinstance(df, pd.DataFrame):
+            raise DataValidationError([Failure(None, "not a pandas DataFrame",
+                                               type(df).__name__)], context)
+        if df.columns.duplicated().any():
+            dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+            raise DataValidationError([Failure(c, "duplicate column name") for c in dupes],
+                                      context)
+        df = df.drop(columns=[self.target], errors="ignore")
+        try:
+            checked = self.to_pandera().validate(df, lazy=True)
+        except SchemaErrors as exc:
+            raise DataValidationError(_failures(exc.failure_cases, self), context) from None
+        self._warn_unseen(checked)
+        return checked[self.names]
+
+    def _warn_unseen(self, df: pd.DataFrame) -> None:
+        for c in self.columns:
+            if c.kind != "categorical" or not c.categories:
+                continue
+            values = df[c.name].dropna()
+            unseen = values[~values.isin(c.categories)]
+            if len(unseen):
+                warnings.warn(f"column {c.name!r}: {len(unseen)} row(s) with categories never "
+                              f"seen in training (e.g. {unseen.iloc[0]!r}); they are encoded as "
+                              f"unknown", DataWarning, stacklevel=4)
+
+    def save(self, path: Path) -> None:
+        """Write ``schema.json`` (this record) and ``schema.yaml`` (pandera's form) in ``path``."""
+        (path / "schema.json").write_text(json.dumps(asdict(self), indent=2))
+        (path / "schema.yaml").write_text(self.to_pandera().to_yaml())
+
+    @classmethod
+    def load(cls, path: Path) -> FeatureSchema:
+        """Read the schema written by :meth:`save`."""
+        data = json.loads((path / "schema.json").read_text())
+        return cls(data["target"], [ColumnSchema(**c) for c in data["columns"]])
+
+
+def _failures(cases: pd.DataFrame, schema: FeatureSchema) -> list[Failure]:
+    kinds = {c.name: c for c in schema.columns}
+    failures: dict[tuple, Failure] = {}
+    for row in cases.itertuples(index=False):
+        check, column, value = str(row.check), row.column, row.failure_case
+        if check == "column_in_dataframe":
+            f = Failure(str(value), "missing column: the model was trained with it")
+        elif check == "column_in_schema":
+            f = Failure(str(value), "unexpected column: the model was not trained with it")
+        elif check.startswith(("coerce_dtype", "dtype")):
+            col = kinds.get(column)
+            f = Failure(column, f"wrong type: expected {col.kind if col else check}", value)
+        else:
+            f = Failure(column, check, value)
+        failures.setdefault((f.column, f.check, str(f.value)), f)
+    return list(failures.values())

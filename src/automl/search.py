@@ -1,0 +1,280 @@
+"""The search: an Optuna study over model x parameters, each trial fitted on the training part
+and scored on the held-out part, inside a wall-clock deadline, then the winner refitted.
+
+The study is driven with ask/tell so that the deadline, failures and skips are decided here:
+a trial that raises is recorded as failed and the search goes on; a model whose earlier fits
+say it cannot finish in the time left is skipped; time for the refit is kept in reserve.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import optuna
+from sklearn.pipeline import Pipeline
+
+from automl.errors import SearchError
+from automl.fitting import fit_pipeline
+from automl.metrics import Metric, score_model
+from automl.pipeline import build_pipeline
+from automl.plugins import notify
+from automl.progress import Progress
+from automl.specs import FitContext, ModelSpec, PreprocessorSpec, Task, TunerSpec
+from automl.split import Split
+
+MAX_CONSECUTIVE_SKIPS = 3
+REFIT_SAFETY = 1.3
+
+
+@dataclass
+class TrialRecord:
+    """One trial: its number, model, parameters, held-out score, seconds to fit and score it,
+    status ("complete", "failed", "pruned" or "skipped"), and the error of a failed trial."""
+
+    number: int
+    model: str
+    params: dict[str, Any]
+    score: float | None
+    fit_seconds: float
+    status: str
+    error: str | None = None
+
+
+@dataclass
+class SearchSetup:
+    """What a search needs besides the data: the candidate models, the preprocessors they may
+    use, the tuner, the metric, the task, the feature columns by kind and the seed."""
+
+    models: dict[str, ModelSpec]
+    preprocessors: dict[str, PreprocessorSpec]
+    tuner: TunerSpec
+    metric: Metric
+    task: Task
+    columns: dict[str, list[str]]
+    seed: int = 0
+
+    def pipeline(self, model: str, params: dict[str, Any]) -> Pipeline:
+        """An unfitted pipeline for ``model`` with ``params``."""
+        return build_pipeline(self.models[model], params, self.task, self.columns,
+                              self.preprocessors, self.seed)
+
+
+@dataclass
+class SearchOutcome:
+    """Every trial in order, the best one, and its pipeline as fitted on the training part."""
+
+    trials: list[TrialRecord] = field(default_factory=list)
+    best: TrialRecord | None = None
+    best_pipeline: Pipeline | None = None
+    train_rows: int = 0
+
+
+class ModelTrial:
+    """What a model's ``search_space`` receives: Optuna's ``suggest_*`` methods, with each
+    model's parameter names kept apart in the study, and the ``task`` being searched."""
+
+    def __init__(self, trial: optuna.Trial, model: str, task: Task) -> None:
+        self._trial, self._model, self.task = trial, model, task
+
+    def _name(self, name: str) -> str:
+        return f"{self._model}:{name}"
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
+                      log: bool = False) -> float:
+        """As ``optuna.Trial.suggest_float``."""
+        return self._trial.suggest_float(self._name(name), low, high, step=step, log=log)
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
+                    log: bool = False) -> int:
+        """As ``optuna.Trial.suggest_int``."""
+        return self._trial.suggest_int(self._name(name), low, high, step=step, log=log)
+
+    def suggest_categorical(self, name: str, choices: list[Any]) -> Any:
+        """As ``optuna.Trial.suggest_categorical``."""
+        return self._trial.suggest_categorical(self._name(name), choices)
+
+
+def initial_plan(models: list[ModelSpec], tuner: TunerSpec) -> list[dict[str, Any]]:
+    """The parameter sets tried before the sampler's own: the tuner's plan when it has one,
+    else every model's first default (cheapest model first), then their other defaults."""
+    if tuner.plan is not None:
+        return tuner.plan(models)
+    ordered = sorted(models, key=lambda m: m.cost)
+    firsts = [{"model": m.name, **m.defaults[0]} for m in ordered if m.defaults]
+    rest = [{"model": m.name, **d} for m in ordered for d in m.defaults[1:]]
+    return firsts + rest
+
+
+def grid_plan(models: list[ModelSpec]) -> list[dict[str, Any]]:
+    """Every combination of each model's ``grid``, over its first default."""
+    plan = []
+    for m in sorted(models, key=lambda m: m.cost):
+        base = dict(m.defaults[0]) if m.defaults else {}
+        keys = list(m.grid)
+        for values in itertools.product(*(m.grid[k] for k in keys)):
+            plan.append({"model": m.name, **base, **dict(zip(keys, values, strict=True))})
+    return plan
+
+
+class _Search:
+    def __init__(self, setup: SearchSetup, split: Split, deadline: float, hard_deadline: float,
+                 n_trials: int | None, progress: Progress) -> None:
+        self.setup, self.split, self.progress = setup, split, progress
+        self.deadline, self.hard_deadline, self.n_trials = deadline, hard_deadline, n_trials
+        self.outcome = SearchOutcome(train_rows=len(split.y_train))
+        self.refit_scale = REFIT_SAFETY * (len(split.y_train) + len(split.y_valid)) / max(
+            len(split.y_train), 1)
+        sampler = setup.tuner.sampler(setup.seed)
+        self.study = optuna.create_study(
+            direction=setup.metric.direction, sampler=sampler,
+            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
+        for point in initial_plan(list(setup.models.values()), setup.tuner):
+            model = point.pop("model")
+            if model in setup.models:
+                self.study.enqueue_trial({"model": model, **{f"{model}:{k}": v
+                                                             for k, v in point.items()}},
+                                         user_attrs={"given": point})
+
+    def reserve(self) -> float:
+        """Seconds kept back for refitting the current best on all rows."""
+        best = self.outcome.best
+        return 0.0 if best is None else best.fit_seconds * self.refit_scale
+
+    def trial_deadline(self) -> float:
+        return self.deadline - self.reserve()
+
+    def run(self) -> SearchOutcome:
+        skips = 0
+        while self.n_trials is None or len(self.outcome.trials) < self.n_trials:
+            if time.monotonic() >= self.trial_deadline() and not self._need_first_model():
+                break
+            record = self._one_trial()
+            skips = skips + 1 if record.status == "skipped" else 0
+            if skips >= MAX_CONSECUTIVE_SKIPS:
+                break
+        if self.outcome.best is None:
+            raise SearchError(_no_model_message(self.outcome.trials))
+        return self.outcome
+
+    def _need_first_model(self) -> bool:
+        return self.outcome.best is None and time.monotonic() < self.hard_deadline
+
+    def _one_trial(self) -> TrialRecord:
+        trial = self.study.ask()
+        names = sorted(self.setup.models)
+        model = trial.suggest_categorical("model", names)
+        spec = self.setup.models[model]
+        record = TrialRecord(trial.number, model, {}, None, 0.0, "failed")
+        try:
+            given = trial.user_attrs.get("given", {})
+            drawn = spec.search_space(ModelTrial(trial, model, self.setup.task))
+            record.params = {**given, **drawn}
+            if self._too_slow(spec, record):
+                record.status = "skipped"
+                self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                self._fit_and_score(trial, spec, record)
+        except Exception as exc:  # a plugin's bug must not end the search
+            record.status, record.error = "failed", _describe(exc)
+            self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        self._finish(record)
+        return record
+
+    def _too_slow(self, spec: ModelSpec, record: TrialRecord) -> bool:
+        if spec.fit is not None:  # a custom fit is handed the deadline and keeps to it
+            return False
+        seen = [t.fit_seconds for t in self.outcome.trials
+                if t.model == spec.name and t.status == "complete"]
+        left = self.trial_deadline() - time.monotonic()
+        if seen and min(seen) > left and self.outcome.best is not None:
+            record.error = f"needs about {min(seen):.1f}s, {max(left, 0):.1f}s left"
+            return True
+        return False
+
+    def _fit_and_score(self, trial: optuna.Trial, spec: ModelSpec, record: TrialRecord) -> None:
+        split, pruned = self.split, []
+
+        def report(step: int, value: float) -> bool:
+            trial.report(float(value), step)
+            if trial.should_prune():
+                pruned.append(step)
+                return True
+            return False
+
+        context = FitContext(X_valid=split.X_valid, y_valid=split.y_valid,
+                             deadline=self.trial_deadline(), report=report, seed=self.setup.seed)
+        pipeline = self.setup.pipeline(spec.name, record.params)
+        started = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_pipeline(pipeline, spec, split.X_train, split.y_train, context)
+            if pruned:
+                record.fit_seconds = time.monotonic() - started
+                record.status = "pruned"
+                self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                return
+            score = score_model(self.setup.metric, pipeline, split.X_valid, split.y_valid)
+            record.fit_seconds = time.monotonic() - started
+        if not math.isfinite(score):
+            raise ValueError(f"held-out {self.setup.metric.name} is {score}")
+        record.score, record.status = score, "complete"
+        self.study.tell(trial, score)
+        best = self.outcome.best
+        if best is None or self.setup.metric.better(score, best.score):  # type: ignore[arg-type]
+            self.outcome.best, self.outcome.best_pipeline = record, pipeline
+
+    def _finish(self, record: TrialRecord) -> None:
+        self.outcome.trials.append(record)
+        self.progress.trial(record, self.outcome.best, self.setup.metric)
+        notify("on_trial_end", trial=record, metric=self.setup.metric.name,
+               task=self.setup.task.value)
+
+
+def run_search(setup: SearchSetup, split: Split, *, deadline: float, hard_deadline: float,
+               n_trials: int | None, progress: Progress) -> SearchOutcome:
+    """Run trials until ``n_trials`` are done or the time left before ``deadline`` is needed
+    for the refit; keeps going past it (up to ``hard_deadline``) only while no model has been
+    fitted at all. Raises :class:`SearchError` when no trial completed."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return _Search(setup, split, deadline, hard_deadline, n_trials, progress).run()
+
+
+def refit_winner(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarray,
+                 deadline: float) -> tuple[Pipeline, bool]:
+    """Refit the winner on all rows when the time left allows, else keep the pipeline fitted
+    on the training part. Returns the pipeline and whether it was refitted."""
+    best = outcome.best
+    assert best is not None and outcome.best_pipeline is not None
+    needed = best.fit_seconds * REFIT_SAFETY * len(y) / max(outcome.train_rows, 1)
+    if time.monotonic() + needed > deadline:
+        return outcome.best_pipeline, False
+    spec = setup.models[best.model]
+    pipeline = setup.pipeline(best.model, best.params)
+    trained = outcome.best_pipeline.named_steps["model"]
+    context = FitContext(deadline=deadline, seed=setup.seed, trial_estimator=trained)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_pipeline(pipeline, spec, X, y, context)
+    if getattr(pipeline.named_steps["model"], "truncated_", False) and not getattr(
+            trained, "truncated_", False):
+        return outcome.best_pipeline, False
+    return pipeline, True
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _no_model_message(trials: list[TrialRecord]) -> str:
+    if not trials:
+        return "no trial ran: give a larger time_budget"
+    errors = sorted({f"{t.model}: {t.error}" for t in trials if t.error})[:5]
+    return (f"none of {len(trials)} trial(s) produced a model; give a larger time_budget or "
+            f"other models. Errors: {errors}")

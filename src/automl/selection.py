@@ -1,0 +1,43 @@
+"""Resolving the user's choice of models and tuner against what the plugins registered."""
+
+from __future__ import annotations
+
+import warnings
+
+from automl.errors import ConfigurationError, PluginError
+from automl.plugins import Registry
+from automl.specs import ModelSpec, Task, TunerSpec
+
+
+def select_models(registry: Registry, names: list[str] | None, task: Task) -> dict[str, ModelSpec]:
+    """The models to search: those named (each must exist and handle ``task``), or every
+    registered model that handles it."""
+    _warn_plugin_errors(registry)
+    if names is None:
+        chosen = {n: m for n, m in registry.models.items() if m.supports(task)}
+        if not chosen:
+            raise PluginError(f"no registered model handles a {task} task; see `automl plugins`")
+        return chosen
+    if isinstance(names, str):
+        names = [names]
+    unknown = [n for n in names if n not in registry.models]
+    if unknown:
+        raise ConfigurationError(f"models={unknown} are not registered; registered models are "
+                                 f"{sorted(registry.models)} (see `automl plugins`)")
+    unfit = [n for n in names if not registry.models[n].supports(task)]
+    if unfit:
+        raise ConfigurationError(f"models={unfit} do not handle a {task} task")
+    return {n: registry.models[n] for n in dict.fromkeys(names)}
+
+
+def select_tuner(registry: Registry, name: str) -> TunerSpec:
+    """The tuner called ``name``."""
+    if name not in registry.tuners:
+        raise ConfigurationError(f"tuner={name!r} is not registered; use one of "
+                                 f"{sorted(registry.tuners)}")
+    return registry.tuners[name]
+
+
+def _warn_plugin_errors(registry: Registry) -> None:
+    for plugin, error in registry.errors.items():
+        warnings.warn(f"automl plugin {plugin!r} is skipped: {error}", stacklevel=4)

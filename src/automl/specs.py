@@ -1,0 +1,137 @@
+"""The records plugins register: what a model, a preprocessor and a tuner are to the search.
+
+These dataclasses are the plugin contract's data half (the hooks in :mod:`automl.hookspecs` are
+the other half). Fields may be added with defaults; none will be removed or change meaning.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Task(StrEnum):
+    """The learning task: inferred from the target, or named with ``fit(task=...)``."""
+
+    BINARY = "binary"
+    MULTICLASS = "multiclass"
+    REGRESSION = "regression"
+
+    @property
+    def is_classification(self) -> bool:
+        """True for binary and multiclass."""
+        return self is not Task.REGRESSION
+
+
+@dataclass
+class FitContext:
+    """What the search hands to a model's custom ``fit``: the held-out split for early stopping,
+    the wall-clock ``deadline`` (a ``time.monotonic()`` value) the fit must finish by, and
+    ``report(step, value)``, which records an intermediate held-out score and returns True when
+    the pruner says to stop. A model that stops early at the deadline returns what it has.
+
+    When the winner is refitted on all rows, ``X_valid`` and ``y_valid`` are None and
+    ``trial_estimator`` is the estimator fitted in the winning trial, so that a model that
+    early-stopped can reuse the number of rounds it found."""
+
+    X_valid: Any = None
+    y_valid: Any = None
+    deadline: float = float("inf")
+    report: Callable[[int, float], bool] = field(default=lambda step, value: False)
+    seed: int = 0
+    trial_estimator: Any = None
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline."""
+        return self.deadline - time.monotonic()
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model family the search can try.
+
+    - ``name``: unique, short, used in ``fit(models=[...])`` and the leaderboard.
+    - ``tasks``: the tasks it handles (a set of :class:`Task` values or their strings).
+    - ``build(params, task)``: returns an unfitted scikit-learn-compatible estimator with
+      ``fit``/``predict`` (and ``predict_proba`` for classification). Class labels arrive
+      encoded as 0..k-1. If the estimator has a ``random_state`` parameter the search sets it.
+    - ``search_space(trial)``: draws the parameters with Optuna's ``trial.suggest_*`` and returns
+      them as a dict. Names are local to the model: the search keeps models apart.
+    - ``defaults``: parameter sets tried first, in order (Optuna's ``enqueue_trial``): make the
+      first one strong, it is what a small budget relies on.
+    - ``grid``: a small grid (name -> list of values) for the ``grid`` tuner; each combination is
+      a trial; parameters it leaves out take their value from ``defaults[0]`` or the sampler.
+    - ``preprocessing``: column kind -> preprocessor name, for kinds that should not use the
+      default preprocessor (see :mod:`automl.pipeline`).
+    - ``needs_scaling``: numeric inputs are standardised for this model.
+    - ``raw_input``: the model receives the checked DataFrame itself, not a numeric matrix.
+    - ``fit(estimator, X, y, context)``: optional custom fit taking a :class:`FitContext`
+      (early stopping on the held-out split, the deadline, pruning reports); returns the
+      fitted estimator. Without it the search calls ``estimator.fit(X, y)``.
+    - ``cost``: a relative cost hint (1.0 = a default random forest); cheap models go first.
+    - ``gpu``: the model can use a GPU when one is present (and must fall back to the CPU).
+    """
+
+    name: str
+    tasks: frozenset[Task] | set[Task] | set[str]
+    build: Callable[[dict[str, Any], Task], Any]
+    search_space: Callable[[Any], dict[str, Any]]
+    defaults: tuple[dict[str, Any], ...] = ({},)
+    grid: Mapping[str, list[Any]] = field(default_factory=dict)
+    preprocessing: Mapping[str, str] = field(default_factory=dict)
+    needs_scaling: bool = False
+    raw_input: bool = False
+    fit: Callable[..., Any] | None = None
+    cost: float = 1.0
+    gpu: bool = False
+    description: str = ""
+
+    def supports(self, task: Task) -> bool:
+        """True when this model handles ``task``."""
+        return Task(task) in {Task(t) for t in self.tasks}
+
+
+@dataclass(frozen=True)
+class PrepContext:
+    """What a preprocessor's ``build`` knows about the model it prepares data for."""
+
+    task: Task
+    scale: bool = False
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class PreprocessorSpec:
+    """A column preprocessor.
+
+    - ``name``: unique; models name it in ``ModelSpec.preprocessing``.
+    - ``kinds``: the column kinds it accepts ("numeric", "boolean", "categorical", "datetime",
+      "text").
+    - ``build(columns, context)``: returns an unfitted scikit-learn transformer for those
+      columns of a DataFrame; its output must be numeric, dense and free of missing values.
+    - ``default_for``: the kinds for which it is the default when a model names none.
+    """
+
+    name: str
+    kinds: frozenset[str] | set[str]
+    build: Callable[[list[str], PrepContext], Any]
+    default_for: frozenset[str] | set[str] = frozenset()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TunerSpec:
+    """A search strategy: ``sampler(seed)`` returns an Optuna sampler.
+
+    ``plan(models)`` optionally returns parameter sets to enqueue before sampling starts (the
+    grid tuner's grid); each is a dict ``{"model": name, **params}``. When it is absent the
+    models' own ``defaults`` are enqueued.
+    """
+
+    name: str
+    sampler: Callable[[int], Any]
+    plan: Callable[[list[ModelSpec]], list[dict[str, Any]]] | None = None
+    description: str = ""
