@@ -6,6 +6,7 @@ the CLI turns them into a one-line message and exit code 2, and the service into
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -73,11 +74,13 @@ class DataWarning(UserWarning):
 
 
 def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, str):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no inf or NaN
     if value is None or isinstance(value, str | bool | int | float):
         return value
-    if hasattr(value, "item"):
-        try:
-            return value.item()
-        except (ValueError, TypeError):
-            pass
     return str(value)

@@ -1,5 +1,6 @@
 """Assembling a trial's pipeline: the preprocessors a model asks for, per column kind, then the
-model itself.
+model itself. The preprocessed frame is a pandas DataFrame of numbers (and, where a model asks
+for native categorical columns, pandas category columns).
 
 A model names a preprocessor per column kind in ``ModelSpec.preprocessing``; kinds it does not
 name get the preprocessor registered as ``default_for`` that kind.
@@ -43,7 +44,10 @@ def build_pipeline(spec: ModelSpec, params: dict[str, Any], task: Task,
         ctx = PrepContext(task=task, scale=spec.needs_scaling, seed=seed)
         parts = [(kind, choose_preprocessor(kind, spec, preprocessors).build(cols, ctx), cols)
                  for kind in USED_KINDS if (cols := columns.get(kind))]
-        steps.append(("prep", ColumnTransformer(parts, sparse_threshold=0.0)))
+        # pandas output keeps column names and lets a preprocessor hand a model typed
+        # columns (category dtype for native categorical support)
+        prep = ColumnTransformer(parts, sparse_threshold=0.0).set_output(transform="pandas")
+        steps.append(("prep", prep))
     estimator = spec.build(dict(params), task)
     if "random_state" in estimator.get_params():
         estimator.set_params(random_state=seed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,18 +39,20 @@ class ColumnSchema:
 
 @dataclass
 class FeatureSchema:
-    """The input contract of a fitted model: its columns, and the target's name (which a
-    frame may carry at predict time; it is set aside, not refused)."""
+    """The input contract of a fitted model: its columns, and the names a frame may carry at
+    predict time that are set aside, not refused: the target and the columns dropped at fit
+    time (constant, id-like)."""
 
     target: str
     columns: list[ColumnSchema]
+    ignored: list[str] = field(default_factory=list)
 
     @classmethod
     def from_profile(cls, profile: Profile, df: pd.DataFrame) -> FeatureSchema:
         """The schema of the used feature columns of a training frame."""
         cols = [ColumnSchema(c.name, c.kind, str(_DTYPES[c.kind]), bool(df[c.name].isna().any()),
                              c.categories) for c in profile.columns]
-        return cls(profile.target, cols)
+        return cls(profile.target, cols, [str(c) for c in profile.dropped])
 
     @property
     def names(self) -> list[str]:
@@ -77,7 +79,7 @@ class FeatureSchema:
             dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
             raise DataValidationError([Failure(c, "duplicate column name") for c in dupes],
                                       context)
-        df = df.drop(columns=[self.target], errors="ignore")
+        df = df.drop(columns=[self.target, *self.ignored], errors="ignore")
         try:
             checked = self.to_pandera().validate(df, lazy=True)
         except SchemaErrors as exc:
@@ -105,7 +107,8 @@ class FeatureSchema:
     def load(cls, path: Path) -> FeatureSchema:
         """Read the schema written by :meth:`save`."""
         data = json.loads((path / "schema.json").read_text())
-        return cls(data["target"], [ColumnSchema(**c) for c in data["columns"]])
+        return cls(data["target"], [ColumnSchema(**c) for c in data["columns"]],
+                   data.get("ignored", []))
 
 
 def _failures(cases: pd.DataFrame, schema: FeatureSchema) -> list[Failure]:

@@ -65,7 +65,7 @@ def _hgb_space(trial: Any) -> dict[str, Any]:
 
 def _hgb(params: dict[str, Any], task: Task) -> Any:
     return _pick(task, HistGradientBoostingClassifier, HistGradientBoostingRegressor,
-                 early_stopping=False, **params)
+                 early_stopping=False, categorical_features="from_dtype", **params)
 
 
 def _knn(params: dict[str, Any], task: Task) -> Any:
@@ -92,6 +92,7 @@ MODELS = [
                          "min_samples_leaf": 20, "l2_regularization": 1.0,
                          "max_features": 0.5}),
               grid={"learning_rate": [0.03, 0.1], "max_leaf_nodes": [15, 31, 63]},
+              preprocessing={"categorical": "native_categorical"},
               fit=partial(fit_in_rounds, param="max_iter"), cost=0.5,
               description="scikit-learn histogram gradient boosting"),
     ModelSpec("random_forest", ALL_TASKS, partial(_forest, RandomForestClassifier,

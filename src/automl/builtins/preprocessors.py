@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import (
@@ -21,10 +20,10 @@ from sklearn.preprocessing import (
 
 from automl.builtins.transformers import (
     CardinalitySplit,
+    CategoryDtype,
     DatetimeFeatures,
+    TextTfidf,
     as_category_strings,
-    as_text,
-    to_dense,
 )
 from automl.hookspecs import hookimpl
 from automl.specs import PrepContext, PreprocessorSpec
@@ -68,10 +67,12 @@ def _onehot(columns: list[str], ctx: PrepContext) -> Pipeline:
     return make_pipeline(CardinalitySplit(low, make_pipeline(*high_steps), MAX_ONEHOT_LEVELS))
 
 
+def _native(columns: list[str], ctx: PrepContext) -> CategoryDtype:
+    return CategoryDtype()
+
+
 def _text(columns: list[str], ctx: PrepContext) -> ColumnTransformer:
-    per_column = [(f"text{i}", make_pipeline(
-        FunctionTransformer(as_text), TfidfVectorizer(max_features=MAX_TEXT_FEATURES),
-        FunctionTransformer(to_dense)), [c]) for i, c in enumerate(columns)]
+    per_column = [(f"text{i}", TextTfidf(MAX_TEXT_FEATURES), [c]) for i, c in enumerate(columns)]
     return ColumnTransformer(per_column, sparse_threshold=0.0)
 
 
@@ -86,6 +87,8 @@ PREPROCESSORS = [
     PreprocessorSpec("onehot", {"categorical"}, _onehot, set(),
                      f"one-hot for up to {MAX_ONEHOT_LEVELS} levels, target encoding above "
                      f"(for linear and distance-based models)"),
+    PreprocessorSpec("native_categorical", {"categorical"}, _native, set(),
+                     "pandas category dtype, for models with native categorical support"),
     PreprocessorSpec("tfidf", {"text"}, _text, {"text"},
                      f"TF-IDF of up to {MAX_TEXT_FEATURES} words per text column"),
 ]

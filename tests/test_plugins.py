@@ -1,0 +1,132 @@
+"""Plugin discovery through entry points, isolation of broken plugins, and the hooks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import automl
+from automl import plugins
+
+
+@pytest.fixture()
+def with_installed(installed_plugins: Path, monkeypatch: pytest.MonkeyPatch):
+    """The installed test packages made importable, and plugins rescanned around the test."""
+    monkeypatch.syspath_prepend(str(installed_plugins))
+    plugins.reload_plugins()
+    yield installed_plugins
+    plugins.reload_plugins()
+
+
+def test_builtins_come_through_the_core_entry_points():
+    plugins.reload_plugins()
+    infos = {i.name: i for i in plugins.plugin_infos()}
+    assert {"sklearn_models", "preprocessors", "optuna_tuners"} <= set(infos)
+    models = infos["sklearn_models"]
+    assert models.builtin and models.distribution == "automl"
+    assert set(models.registered["model"]) == {
+        "linear", "random_forest", "extra_trees", "hist_gradient_boosting", "knn"}
+    assert set(infos["optuna_tuners"].registered["tuner"]) == {"tpe", "random", "grid"}
+
+
+def test_installed_package_is_discovered_listed_and_used(with_installed, small_credit):
+    infos = {i.name: i for i in plugins.plugin_infos()}
+    demo = infos["demo"]
+    assert (demo.distribution, demo.version, demo.error) == ("automl-demo", "0.3.1", None)
+    assert demo.registered == {"model": ["demo_tree"]}
+    import automl_demo
+
+    result = automl.fit(small_credit, "Status", models=["demo_tree"], n_trials=4,
+                        time_budget=30, verbose=0)
+    assert set(result.leaderboard["model"]) == {"demo_tree"}
+    assert result.best == "demo_tree"
+    assert automl_demo.SEEN["trials"] >= 4  # the observer hook saw every trial
+    # the custom fit got the held-out rows (already preprocessed) and a finite deadline
+    trial_contexts = [c for c in automl_demo.SEEN["contexts"] if c.X_valid is not None]
+    assert trial_contexts and all(c.deadline < float("inf") for c in trial_contexts)
+    assert trial_contexts[0].X_valid.shape[0] == len(trial_contexts[0].y_valid)
+    refit = automl_demo.SEEN["contexts"][-1]
+    assert refit.X_valid is None and refit.trial_estimator is not None
+
+
+def test_broken_plugin_is_reported_by_name_and_skipped(with_installed, small_credit):
+    with pytest.warns(UserWarning, match="broken"):
+        infos = {i.name: i for i in plugins.plugin_infos()}
+    assert "a_module_that_does_not_exist" in infos["broken"].error
+    result = automl.fit(small_credit, "Status", models=["linear"], n_trials=1, verbose=0)
+    assert result.best == "linear"
+
+
+def test_env_var_turns_off_third_party_autoloading(with_installed, monkeypatch):
+    monkeypatch.setenv("AUTOML_LOAD_PLUGINS", "")
+    plugins.reload_plugins()
+    names = {i.name for i in plugins.plugin_infos()}
+    assert "demo" not in names and "broken" not in names
+    assert "sklearn_models" in names
+    monkeypatch.setenv("AUTOML_LOAD_PLUGINS", "demo")
+    plugins.reload_plugins()
+    names = {i.name for i in plugins.plugin_infos()}
+    assert "demo" in names and "broken" not in names
+
+
+def test_cli_plugins_lists_name_kind_distribution_version_and_errors(installed_plugins):
+    env = {**os.environ, "PYTHONPATH": str(installed_plugins)}
+    out = subprocess.run([sys.executable, "-m", "automl.cli", "plugins"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    assert "demo (automl-demo 0.3.1): models: demo_tree" in out
+    assert "sklearn_models (built-in): models:" in out
+    assert "broken (automl-broken 0.0.1)" in out and "error: ModuleNotFoundError" in out
+
+
+class _Faulty:
+    """A plugin whose model raises inside every trial."""
+
+    @automl.hookimpl
+    def register_models(self, register):
+        def build(params, task):
+            raise RuntimeError("this model is broken")
+
+        register(automl.ModelSpec("faulty", {"binary"}, build, lambda trial: {}, cost=0.0))
+
+
+class _BadRegistration:
+    @automl.hookimpl
+    def register_models(self, register):
+        register("not a spec")
+
+
+def test_model_that_raises_in_a_trial_is_recorded_failed_and_the_search_goes_on(small_credit):
+    plugins.reload_plugins()
+    plugins.register_plugin(_Faulty(), "faulty_plugin")
+    try:
+        result = automl.fit(small_credit, "Status", models=["faulty", "linear"], n_trials=4,
+                            time_budget=30, verbose=0)
+    finally:
+        plugins.unregister_plugin("faulty_plugin")
+    board = result.leaderboard
+    failed = board[board["model"] == "faulty"]
+    assert len(failed) >= 1 and set(failed["status"]) == {"failed"}
+    assert failed["error"].str.contains("this model is broken").all()
+    assert result.best == "linear"
+
+
+def test_plugin_that_registers_garbage_is_reported_not_fatal():
+    plugins.reload_plugins()
+    plugins.register_plugin(_BadRegistration(), "bad_registration")
+    try:
+        registry = plugins.collect()
+    finally:
+        plugins.unregister_plugin("bad_registration")
+    assert "ModelSpec" in registry.errors["bad_registration"]
+    assert "linear" in registry.models
+
+
+def test_unknown_model_or_tuner_names_the_accepted_values(small_credit):
+    with pytest.raises(automl.errors.ConfigurationError, match="registered models are"):
+        automl.fit(small_credit, "Status", models=["no_such_model"], verbose=0)
+    with pytest.raises(automl.errors.ConfigurationError, match="grid"):
+        automl.fit(small_credit, "Status", tuner="annealing", verbose=0)
