@@ -115,9 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except AutoMLError as exc:
-        message = str(exc).replace("\n", " ").replace("  - ", "; ")
+        message = str(exc).replace(":\n  - ", ": ").replace("\n  - ", "; ").replace("\n", " ")
         print(f"automl: error: {message}", file=sys.stderr)
         return USER_ERROR
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
