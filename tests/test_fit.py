@@ -14,7 +14,7 @@ import pytest
 import automl
 from automl.errors import ModelLoadError
 
-FAMILIES = {"linear", "random_forest", "extra_trees", "hist_gradient_boosting", "knn"}
+FAMILIES = {"linear", "random_forest", "extra_trees", "hist_gradient_boosting", "kneighbors"}
 
 
 def test_binary_on_credit_data(credit, tmp_path):

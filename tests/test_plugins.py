@@ -29,7 +29,7 @@ def test_builtins_come_through_the_core_entry_points():
     models = infos["sklearn_models"]
     assert models.builtin and models.distribution == "automl"
     assert set(models.registered["model"]) == {
-        "linear", "random_forest", "extra_trees", "hist_gradient_boosting", "knn"}
+        "linear", "random_forest", "extra_trees", "hist_gradient_boosting", "kneighbors"}
     assert set(infos["optuna_tuners"].registered["tuner"]) == {"tpe", "random", "grid"}
 
 

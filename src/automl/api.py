@@ -52,7 +52,7 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     profile = profile_frame(df, target, task)
     schema = FeatureSchema.from_profile(profile, df)
     X = schema.validate(df, context="training data")
-    y = _encode_target(df[target], profile)
+    y = encode_target(df[target], profile)
     registry = collect()
     setup = SearchSetup(select_models(registry, models, task), registry.preprocessors,
                         select_tuner(registry, tuner), chosen_metric, task,
@@ -93,7 +93,8 @@ def _kinds(profile: Profile) -> list[str]:
     return sorted({c.kind for c in profile.columns})
 
 
-def _encode_target(y: pd.Series, profile: Profile) -> np.ndarray:
+def encode_target(y: pd.Series, profile: Profile) -> np.ndarray:
+    """The target as the search sees it: class indices into ``profile.classes``, or floats."""
     if profile.classes is None:
         return y.to_numpy(dtype=float)
     index = {c: i for i, c in enumerate(profile.classes)}

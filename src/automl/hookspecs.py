@@ -51,6 +51,15 @@ def on_trial_end(trial: TrialRecord, metric: str, task: str) -> None:
 
 
 @hookspec
+def on_training_step(model: str, trial: int, step: int, values: dict[str, float]) -> None:
+    """Observe a model's training curve: called each time a model logs a step (an epoch, a
+    boosting round) with ``FitContext.log``; ``values`` holds what it logged (e.g. train and
+    held-out loss). ``trial`` is -1 for the final refit. An exception raised here is reported
+    as a warning and never stops the fit.
+    """
+
+
+@hookspec
 def on_fit_end(result: FitResult) -> None:
     """Observe the finished fit: the winner, the leaderboard, the timings.
 
@@ -62,6 +71,7 @@ __all__: list[Any] = [
     "hookimpl",
     "hookspec",
     "on_fit_end",
+    "on_training_step",
     "on_trial_end",
     "register_models",
     "register_preprocessors",

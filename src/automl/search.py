@@ -30,6 +30,8 @@ from automl.split import Split
 
 MAX_CONSECUTIVE_SKIPS = 3
 REFIT_SAFETY = 1.3
+#: seconds kept back besides the refit's estimate, for the spread of trial times
+REFIT_MARGIN = 0.5
 
 
 @dataclass
@@ -144,7 +146,7 @@ class _Search:
     def reserve(self) -> float:
         """Seconds kept back for refitting the current best on all rows."""
         best = self.outcome.best
-        return 0.0 if best is None else best.fit_seconds * self.refit_scale
+        return 0.0 if best is None else best.fit_seconds * self.refit_scale + REFIT_MARGIN
 
     def trial_deadline(self) -> float:
         return self.deadline - self.reserve()
@@ -190,9 +192,9 @@ class _Search:
         # A trial that would run into the refit's reserve costs the refit, which is worth more
         # than one more trial: judge by what this model took before.
         seen = [t.fit_seconds for t in self.outcome.trials
-                if t.model == spec.name and t.status == "complete"]
+                if t.model == spec.name and t.status == "complete"][-5:]
         left = self.trial_deadline() - time.monotonic()
-        needed = float(np.median(seen)) if seen else 0.0
+        needed = max(seen, default=0.0)
         if needed > left and self.outcome.best is not None:
             record.error = f"needs about {needed:.1f}s, {max(left, 0):.1f}s left"
             return True
@@ -209,7 +211,11 @@ class _Search:
             return False
 
         context = FitContext(X_valid=split.X_valid, y_valid=split.y_valid,
-                             deadline=self.trial_deadline(), report=report, seed=self.setup.seed)
+                             deadline=self.trial_deadline(), report=report, seed=self.setup.seed,
+                             log=training_log(spec.name, trial.number))
+        # read X_valid when called: fit_pipeline swaps in the preprocessed rows
+        context.score = lambda est: score_model(self.setup.metric, est, context.X_valid,
+                                                context.y_valid)
         pipeline = self.setup.pipeline(spec.name, record.params)
         started = time.monotonic()
         with warnings.catch_warnings():
@@ -258,7 +264,8 @@ def refit_winner(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarr
     spec = setup.models[best.model]
     pipeline = setup.pipeline(best.model, best.params)
     trained = outcome.best_pipeline.named_steps["model"]
-    context = FitContext(deadline=deadline, seed=setup.seed, trial_estimator=trained)
+    context = FitContext(deadline=deadline, seed=setup.seed, trial_estimator=trained,
+                         log=training_log(best.model, -1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit_pipeline(pipeline, spec, X, y, context)
@@ -266,6 +273,15 @@ def refit_winner(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarr
             trained, "truncated_", False):
         return outcome.best_pipeline, False
     return pipeline, True
+
+
+def training_log(model: str, trial: int) -> Any:
+    """A ``FitContext.log`` that passes a model's training curve to the observers."""
+
+    def log(step: int, **values: float) -> None:
+        notify("on_training_step", model=model, trial=trial, step=step, values=values)
+
+    return log
 
 
 def _describe(exc: BaseException) -> str:

@@ -28,19 +28,31 @@ class Task(StrEnum):
 
 @dataclass
 class FitContext:
-    """What the search hands to a model's custom ``fit``: the held-out split for early stopping,
-    the wall-clock ``deadline`` (a ``time.monotonic()`` value) the fit must finish by, and
-    ``report(step, value)``, which records an intermediate held-out score and returns True when
-    the pruner says to stop. A model that stops early at the deadline returns what it has.
+    """What the search hands to a model's custom ``fit``.
 
-    When the winner is refitted on all rows, ``X_valid`` and ``y_valid`` are None and
-    ``trial_estimator`` is the estimator fitted in the winning trial, so that a model that
-    early-stopped can reuse the number of rounds it found."""
+    - ``X_valid``, ``y_valid``: the held-out split, preprocessed as the training rows are, for
+      early stopping (boosting rounds, epochs).
+    - ``deadline``: the ``time.monotonic()`` value the fit must finish by; a model that reaches
+      it stops and returns what it has (see :meth:`remaining`).
+    - ``report(step, value)``: records an intermediate held-out score in the search's metric
+      (see ``score``) and returns True when the pruner says to stop; the model then stops and
+      returns, and the trial is recorded as pruned.
+    - ``score(estimator)``: the held-out score of a (partly) fitted estimator in the search's
+      metric, ready for ``report``; None when there is no held-out split.
+    - ``log(step, **values)``: the training curve (losses per epoch, say), passed on to the
+      ``on_training_step`` observers such as a TensorBoard or MLflow plugin.
+    - ``seed``: the fit's seed.
+    - ``trial_estimator``: when the winner is refitted on all rows, ``X_valid`` and ``y_valid``
+      are None and this is the estimator fitted in the winning trial, so that a model that
+      early-stopped can reuse the number of rounds or epochs it found.
+    """
 
     X_valid: Any = None
     y_valid: Any = None
     deadline: float = float("inf")
     report: Callable[[int, float], bool] = field(default=lambda step, value: False)
+    score: Callable[[Any], float] | None = None
+    log: Callable[..., None] = field(default=lambda step, **values: None)
     seed: int = 0
     trial_estimator: Any = None
 

@@ -103,7 +103,7 @@ MODELS = [
                                                 ExtraTreesRegressor), _forest_space,
               defaults=(_FOREST_DEFAULT,), grid=_FOREST_GRID, fit=fit_in_rounds, cost=0.8,
               description="scikit-learn extremely randomised trees"),
-    ModelSpec("knn", ALL_TASKS, _knn, _knn_space,
+    ModelSpec("kneighbors", ALL_TASKS, _knn, _knn_space,
               defaults=({"n_neighbors": 15, "weights": "distance"},),
               grid={"n_neighbors": [5, 15, 50], "weights": ["uniform", "distance"]},
               preprocessing=_ONEHOT, needs_scaling=True, cost=0.3,

@@ -137,10 +137,12 @@ class CategoryDtype(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         frame = pd.DataFrame(X)
-        out = {str(c): pd.Categorical(frame[c].astype(object).where(frame[c].notna())
-                                      .map(lambda v: v if v is None else str(v)),
-                                      categories=self.categories_[str(c)])
-               for c in frame.columns}
+        out = {}
+        for c in frame.columns:
+            known = self.categories_[str(c)]
+            values = frame[c].astype(object).where(frame[c].notna()).map(
+                lambda v: None if pd.isna(v) else str(v))
+            out[str(c)] = pd.Categorical(values.where(values.isin(known)), categories=known)
         return pd.DataFrame(out, index=frame.index)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

