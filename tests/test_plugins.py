@@ -53,6 +53,16 @@ def test_installed_package_is_discovered_listed_and_used(with_installed, small_c
     assert refit.X_valid is None and refit.trial_estimator is not None
 
 
+def test_plugin_written_from_the_design_card_alone(with_installed, hpc):
+    from automl.testing import check_plugin
+
+    check_plugin("design_example")
+    result = automl.fit(hpc.sample(800, random_state=0), "class", models=["knn"], n_trials=3,
+                        verbose=0)
+    assert result.best == "knn" and len(result.leaderboard) == 3
+    assert result.leaderboard["status"].eq("complete").all()
+
+
 def test_broken_plugin_is_reported_by_name_and_skipped(with_installed, small_credit):
     with pytest.warns(UserWarning, match="broken"):
         infos = {i.name: i for i in plugins.plugin_infos()}
