@@ -41,7 +41,7 @@ def test_binary_on_credit_data(credit, tmp_path):
 
 
 def test_multiclass_on_hpc_data(hpc):
-    result = automl.fit(hpc, "class", time_budget=8, verbose=0)
+    result = automl.fit(hpc, "class", n_trials=10, time_budget=120, verbose=0)
     assert result.task == "multiclass" and result.metric == "log_loss"
     assert set(result.classes) == {"VF", "F", "M", "L"}
     complete = result.leaderboard[result.leaderboard["status"] == "complete"]

@@ -141,6 +141,17 @@ class FitResult:
         (out / _META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default))
         return out
 
+    def to_bento(self, name: str | None = None) -> str:
+        """Save the model, put it in the BentoML model store and build a Bento whose service
+        checks every request against :attr:`schema`; returns the Bento tag (serve it with
+        ``bentoml serve TAG`` or ``automl serve TAG``)."""
+        import tempfile
+
+        from automl.serving.bento import build_bento
+
+        with tempfile.TemporaryDirectory() as tmp:
+            return build_bento(self.save(Path(tmp) / (name or f"automl-{self.best}")), name)
+
     def __repr__(self) -> str:
         return (f"FitResult(task={self.task.value!r}, metric={self.metric!r}, best={self.best!r}, "
                 f"valid_score={self.valid_score:.5g}, trials={len(self.leaderboard)})")

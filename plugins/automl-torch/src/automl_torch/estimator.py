@@ -130,7 +130,7 @@ class _TabularNet(BaseEstimator):
             if deadline is not None and epoch and time.monotonic() + epoch_seconds > deadline:
                 break
             started = time.monotonic()
-            train_loss = self._epoch(module, optimiser, train, generator)
+            train_loss = self._epoch(module, optimiser, train, generator, deadline)
             valid_loss = self._loss(module, valid) if valid is not None else train_loss
             schedule.step(valid_loss)
             self.curve_.append({"epoch": epoch + 1, "train_loss": train_loss,
@@ -149,7 +149,9 @@ class _TabularNet(BaseEstimator):
             module.load_state_dict(best_state)
 
     def _epoch(self, module: nn.Module, optimiser: torch.optim.Optimizer,
-               data: list[torch.Tensor], generator: torch.Generator) -> float:
+               data: list[torch.Tensor], generator: torch.Generator,
+               deadline: float | None) -> float:
+        """One pass over the data in shuffled batches, cut short at the deadline."""
         module.train()
         numeric, categorical, target = data
         order = torch.randperm(len(target), generator=generator).to(target.device)
@@ -158,6 +160,8 @@ class _TabularNet(BaseEstimator):
             batch = order[start:start + self.batch_size]
             if len(batch) < 2:  # batch norm needs two rows
                 continue
+            if deadline is not None and seen and time.monotonic() > deadline:
+                break
             optimiser.zero_grad()
             loss = self._criterion(module(numeric[batch], categorical[batch]), target[batch])
             loss.backward()

@@ -1,0 +1,101 @@
+"""Putting a saved model into the BentoML model store and building its Bento."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+from typing import Any
+
+from automl.errors import AutoMLError
+
+#: distributions a served model may need, besides automl itself (found when installed)
+PLUGIN_DISTRIBUTIONS = ("automl-xgboost", "automl-torch")
+
+
+def _bentoml() -> Any:
+    try:
+        import bentoml
+    except ImportError:
+        raise AutoMLError("serving needs BentoML: pip install 'automl[serve]'") from None
+    return bentoml
+
+
+def model_name(name: str | None, path: Path) -> str:
+    """A model-store name: the one given, else the directory's name, made tag-safe."""
+    raw = name or path.resolve().name or "automl-model"
+    return re.sub(r"[^a-z0-9_.-]+", "-", raw.lower()).strip("-.") or "automl-model"
+
+
+def store_model(model_dir: str | Path, name: str | None = None) -> str:
+    """Copy a directory written by ``FitResult.save`` into the BentoML model store; returns
+    the model tag (name:version)."""
+    import automl
+
+    src = Path(model_dir)
+    result = automl.load(src)  # refuses anything that is not a loadable model
+    bentoml = _bentoml()
+    labels = {"task": result.task.value, "metric": result.metric, "model": result.best}
+    with bentoml.models.create(model_name(name, src), labels=labels,
+                               metadata={"valid_score": result.valid_score}) as model:
+        shutil.copytree(src, model.path, dirs_exist_ok=True)
+    return str(model.tag)
+
+
+def _source_dir(name: str) -> Path | None:
+    """Where a distribution installed from a local folder (pip install -e/.) was built from."""
+    text = distribution(name).read_text("direct_url.json")
+    url = json.loads(text).get("url", "") if text else ""
+    return Path(url.removeprefix("file://")) if url.startswith("file://") else None
+
+
+def python_options(wheel_dir: Path) -> dict[str, Any]:
+    """The Bento's Python environment: BentoML, then automl and each first-party plugin
+    installed here, as wheels built from their folders when they were installed from a
+    checkout (they are not on a package index then), else pinned to the installed version.
+    Wheel paths are relative to the build context, ``wheel_dir``'s parent."""
+    bentoml = _bentoml()
+    packages, wheels = [f"bentoml=={bentoml.__version__}"], []
+    for name in ("automl", *PLUGIN_DISTRIBUTIONS):
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue
+        source = _source_dir(name)
+        if source is None:
+            packages.append(f"{name}=={dist.version}")
+            continue
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                        "--no-build-isolation", "-w", str(wheel_dir), str(source)],
+                       check=True, capture_output=True)
+        wheels += [f"{wheel_dir.name}/{w.name}"
+                   for w in wheel_dir.glob(f"{name.replace('-', '_')}-*.whl")]
+    return {"packages": packages, "wheels": wheels, "lock_packages": False}
+
+
+def build_bento(model_dir: str | Path, name: str | None = None) -> str:
+    """Store the model and build a Bento serving it; returns the Bento tag."""
+    bentoml = _bentoml()
+    tag = store_model(model_dir, name)
+    # BentoML reads the build context's files only below the working directory
+    with tempfile.TemporaryDirectory() as context, contextlib.chdir(context):
+        wheels = Path(context) / "wheels"
+        wheels.mkdir()
+        bento = bentoml.bentos.build(
+            "automl.serving.service:AutoMLService",
+            name=model_name(name, Path(model_dir)),
+            args={"model": tag},
+            models=[tag],
+            python=python_options(wheels),
+            labels={"model": tag},
+            description=f"automl model {tag}",
+            build_ctx=context,
+            include=["wheels/*.whl"],
+        )
+    return str(bento.tag)

@@ -1,0 +1,120 @@
+"""The BentoML service of a fitted automl model: ``bentoml serve`` loads this module.
+
+The model is named by the Bento argument ``model`` (a model-store tag, fixed when the Bento is
+built) or, for ``bentoml serve automl.serving.service:AutoMLService`` on a development machine,
+by ``--arg model=TAG`` or the environment variable ``AUTOML_MODEL``.
+
+Routes (the HTTP contract): ``POST /predict``, ``POST /predict_proba`` (classifiers),
+``GET|POST /metadata``; BentoML adds ``/healthz``, ``/readyz``, ``/livez`` and ``/metrics``.
+Every request is checked against the training schema before it reaches the model; bad input
+answers 4xx with ``{"error", "failures"}``, never 5xx.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import bentoml
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import automl
+from automl.errors import AutoMLError, DataValidationError
+from automl.serving.requests import (
+    MAX_ROWS,
+    RequestError,
+    as_request_error,
+    jsonable,
+    parse_rows,
+)
+
+MODEL_VARIABLE = "AUTOML_MODEL"
+
+
+def _model_tag() -> str:
+    tag = getattr(bentoml.use_arguments(), "model", None) or os.environ.get(MODEL_VARIABLE)
+    if not tag:
+        raise AutoMLError(f"no model to serve: build a Bento with `automl build MODEL_DIR`, or "
+                          f"pass --arg model=TAG (or set {MODEL_VARIABLE})")
+    return str(tag)
+
+
+class Predictor:
+    """A loaded FitResult behind the HTTP contract: rows in, JSON-ready answers out."""
+
+    def __init__(self, path: str, tag: str) -> None:
+        self.result = automl.load(path)
+        self.tag = tag
+
+    def predict(self, frame: Any) -> dict[str, Any]:
+        """``{"predictions": [...]}`` in the original labels."""
+        return {"predictions": jsonable(self.result.predict(frame))}
+
+    def predict_proba(self, frame: Any) -> dict[str, Any]:
+        """``{"classes": [...], "probabilities": [[...], ...]}``."""
+        if self.result.classes is None:
+            raise RequestError(404, [], f"predict_proba is for classifiers; this model does "
+                                        f"{self.result.task}: use /predict")
+        proba = self.result.predict_proba(frame)
+        return {"classes": jsonable(proba.columns), "probabilities": proba.to_numpy().tolist()}
+
+    def metadata(self) -> dict[str, Any]:
+        """Task, metric, model, held-out score, feature schema and versions."""
+        r = self.result
+        return {"model_tag": self.tag, "task": r.task.value, "metric": r.metric, "model": r.best,
+                "valid_score": r.valid_score, "classes": r.classes, "refitted": r.refitted,
+                "features": [vars(c) for c in r.feature_schema.columns],
+                "ignored_columns": [r.feature_schema.target, *r.feature_schema.ignored],
+                "max_rows": MAX_ROWS, "versions": r.versions}
+
+
+async def _answer(request: Request, method: str) -> JSONResponse:
+    predictor: Predictor = bentoml.get_current_service().predictor
+    try:
+        frame = parse_rows(await request.body(), request.headers.get("content-type", ""))
+        body = await run_in_threadpool(getattr(predictor, method), frame)
+    except RequestError as exc:
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+    except DataValidationError as exc:
+        error = as_request_error(exc)
+        return JSONResponse(error.to_dict(), status_code=error.status)
+    return JSONResponse(body)
+
+
+async def predict(request: Request) -> JSONResponse:
+    """POST /predict."""
+    return await _answer(request, "predict")
+
+
+async def predict_proba(request: Request) -> JSONResponse:
+    """POST /predict_proba."""
+    return await _answer(request, "predict_proba")
+
+
+async def metadata(request: Request) -> JSONResponse:
+    """GET or POST /metadata."""
+    return JSONResponse(bentoml.get_current_service().predictor.metadata())
+
+
+app = Starlette(routes=[
+    Route("/predict", predict, methods=["POST"]),
+    Route("/predict_proba", predict_proba, methods=["POST"]),
+    Route("/metadata", metadata, methods=["GET", "POST"]),
+])
+
+_TAG = _model_tag()
+
+
+@bentoml.service(name="automl", traffic={"timeout": 60})
+@bentoml.asgi_app(app, path="/")
+class AutoMLService:
+    """Serves one fitted automl model from the BentoML model store."""
+
+    model_ref = bentoml.models.BentoModel(_TAG)
+
+    def __init__(self) -> None:
+        self.predictor = Predictor(self.model_ref.path, _TAG)
