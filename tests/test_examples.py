@@ -13,7 +13,7 @@ def test_fit_from_script(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     result = module["main"](time_budget=5, out="credit_model")
     out = capsys.readouterr().out
-    assert "best:" in out and "loaded back" in out
+    assert "best:" in out and "loaded back" in out and "bentoml serve credit:" in out
     assert (tmp_path / "credit_model" / "pipeline.joblib").is_file()
     assert result.task == "binary"
     assert "predictions for the first rows" in out

@@ -1,4 +1,4 @@
-"""The ``automl`` command: fit, predict, plugins.
+"""The ``automl`` command: fit, predict, plugins, build, serve.
 
 A mistake the user can fix (a bad file, a bad column, a bad option) prints one line and exits
 with code 2; nothing prints a traceback for it.
@@ -81,6 +81,31 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from automl.serving.bento import build_bento
+
+    tag = build_bento(args.model, args.name)
+    print(f"built Bento {tag}\nserve it with: bentoml serve {tag}  (or: automl serve {tag})")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import subprocess
+
+    target = args.model
+    if Path(target).is_dir():
+        from automl.serving.bento import build_bento
+
+        target = build_bento(target, args.name)
+        print(f"built Bento {target}", flush=True)
+    command = [sys.executable, "-m", "bentoml", "serve", target, "--host", args.host,
+               "--port", str(args.port)]
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``automl`` command."""
     parser = argparse.ArgumentParser(prog="automl", description="AutoML for tabular data.")
@@ -106,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proba", action="store_true", help="add class probabilities")
     p.set_defaults(run=_cmd_predict)
     sub.add_parser("plugins", help="list the plugins found").set_defaults(run=_cmd_plugins)
+    b = sub.add_parser("build", help="build a BentoML Bento serving a saved model")
+    b.add_argument("model", help="a directory written by `automl fit --out`")
+    b.add_argument("--name", help="Bento and model-store name (default: the directory's name)")
+    b.set_defaults(run=_cmd_build)
+    s = sub.add_parser("serve", help="serve a saved model or a built Bento over HTTP")
+    s.add_argument("model", help="a model directory (built into a Bento first) or a Bento tag")
+    s.add_argument("--name", help="Bento name when building from a directory")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=3000)
+    s.set_defaults(run=_cmd_serve)
     return parser
 
 

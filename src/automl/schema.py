@@ -46,6 +46,8 @@ class FeatureSchema:
     target: str
     columns: list[ColumnSchema]
     ignored: list[str] = field(default_factory=list)
+    _pandera: pa.DataFrameSchema | None = field(default=None, init=False, repr=False,
+                                                compare=False)
 
     @classmethod
     def from_profile(cls, profile: Profile, df: pd.DataFrame) -> FeatureSchema:
@@ -60,7 +62,13 @@ class FeatureSchema:
         return [c.name for c in self.columns]
 
     def to_pandera(self) -> pa.DataFrameSchema:
-        """The pandera schema that :meth:`validate` enforces."""
+        """The pandera schema that :meth:`validate` enforces (built once; predictions on a
+        served model check every request with it)."""
+        if self._pandera is None:
+            self._pandera = self._build_pandera()
+        return self._pandera
+
+    def _build_pandera(self) -> pa.DataFrameSchema:
         columns = {}
         for c in self.columns:
             checks = [pa.Check.isin([0.0, 1.0], name="boolean (true/false or 0/1)")] \
@@ -100,7 +108,9 @@ class FeatureSchema:
 
     def save(self, path: Path) -> None:
         """Write ``schema.json`` (this record) and ``schema.yaml`` (pandera's form) in ``path``."""
-        (path / "schema.json").write_text(json.dumps(asdict(self), indent=2))
+        record = {"target": self.target, "columns": [asdict(c) for c in self.columns],
+                  "ignored": self.ignored}
+        (path / "schema.json").write_text(json.dumps(record, indent=2))
         (path / "schema.yaml").write_text(self.to_pandera().to_yaml())
 
     @classmethod

@@ -1,0 +1,182 @@
+"""The Bento's service over real HTTP: a real `bentoml serve` on 127.0.0.1, predictions equal to
+in-process ones for all three tasks, and every bad request answered 4xx with its failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+
+import automl
+from automl.serving.requests import MAX_ROWS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Served:
+    result: automl.FitResult
+    frame: pd.DataFrame
+    url: str
+    tag: str
+
+    def post(self, route: str, body: object = None, content: bytes | None = None,
+             headers: dict | None = None) -> httpx.Response:
+        if content is None and body is not None:
+            content = json.dumps(body).encode()
+        return httpx.post(f"{self.url}/{route}", content=content, timeout=30,
+                          headers=headers or {"content-type": "application/json"})
+
+    def rows(self, n: int = 25) -> list[dict]:
+        sample = self.frame.drop(columns=[self.result.feature_schema.target]).head(n)
+        return json.loads(sample.to_json(orient="records"))
+
+
+def _serve(result: automl.FitResult, frame: pd.DataFrame, name: str) -> Iterator[Served]:
+    tag = result.to_bento(name)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bentoml", "serve", tag, "--host", "127.0.0.1", "--port",
+         str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError(f"server exited: {server.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise RuntimeError("server not ready within 90 s")
+        yield Served(result, frame, url, tag)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def credit_served(credit) -> Iterator[Served]:
+    frame = credit.sample(1500, random_state=4).reset_index(drop=True)
+    result = automl.fit(frame, "Status", models=["linear", "hist_gradient_boosting"],
+                        n_trials=3, verbose=0)
+    yield from _serve(result, frame, "credit-test")
+
+
+@pytest.fixture(scope="module")
+def hpc_served(hpc) -> Iterator[Served]:
+    result = automl.fit(hpc, "class", models=["random_forest"], n_trials=2, verbose=0)
+    yield from _serve(result, hpc, "hpc-test")
+
+
+@pytest.fixture(scope="module")
+def concrete_served(concrete) -> Iterator[Served]:
+    result = automl.fit(concrete, "compressive_strength", models=["hist_gradient_boosting"],
+                        n_trials=2, verbose=0)
+    yield from _serve(result, concrete, "concrete-test")
+
+
+@pytest.mark.parametrize("served", ["credit_served", "hpc_served", "concrete_served"])
+def test_http_predictions_equal_in_process(request, served):
+    s: Served = request.getfixturevalue(served)
+    rows = s.rows(40)
+    answer = s.post("predict", {"rows": rows})
+    assert answer.status_code == 200, answer.text
+    expected = s.result.predict(pd.DataFrame(rows))
+    got = answer.json()["predictions"]
+    if s.result.classes is None:
+        np.testing.assert_allclose(got, expected, rtol=1e-9)
+    else:
+        assert got == list(expected)
+        proba = s.post("predict_proba", {"rows": rows}).json()
+        assert proba["classes"] == s.result.classes
+        np.testing.assert_allclose(proba["probabilities"],
+                                   s.result.predict_proba(pd.DataFrame(rows)).to_numpy(),
+                                   rtol=1e-9)
+
+
+def test_csv_body_and_metadata(credit_served):
+    s = credit_served
+    csv = s.frame.head(10).to_csv(index=False).encode()
+    answer = s.post("predict", content=csv, headers={"content-type": "text/csv"})
+    assert answer.json()["predictions"] == list(s.result.predict(s.frame.head(10)))
+    meta = httpx.get(f"{s.url}/metadata", timeout=10).json()
+    assert (meta["task"], meta["metric"], meta["model"]) == ("binary", "roc_auc", s.result.best)
+    assert meta["valid_score"] == pytest.approx(s.result.valid_score)
+    assert {f["name"] for f in meta["features"]} == set(s.result.feature_schema.names)
+    assert meta["versions"]["automl"] == automl.__version__
+
+
+def test_bentoml_endpoints_stay_available(credit_served):
+    s = credit_served
+    assert httpx.get(f"{s.url}/healthz", timeout=10).status_code == 200
+    assert httpx.get(f"{s.url}/livez", timeout=10).status_code == 200
+    metrics = httpx.get(f"{s.url}/metrics", timeout=10)
+    assert metrics.status_code == 200 and "bentoml" in metrics.text
+
+
+def _bad_requests(s: Served) -> dict[str, tuple[httpx.Response, int, str]]:
+    rows = s.rows(3)
+    missing = [{k: v for k, v in r.items() if k != "Income"} for r in rows]
+    wrong = [dict(r, Age="forty") for r in rows]
+    extra = [dict(r, Colour="red") for r in rows]
+    too_many = rows[:1] * (MAX_ROWS + 1)
+    return {
+        "missing column": (s.post("predict", {"rows": missing}), 422, "Income"),
+        "wrong type": (s.post("predict", {"rows": wrong}), 422, "Age"),
+        "extra column": (s.post("predict", {"rows": extra}), 422, "Colour"),
+        "empty body": (s.post("predict", content=b""), 400, "empty request body"),
+        "malformed JSON": (s.post("predict", content=b'{"rows": [{'), 400, "malformed JSON"),
+        "no rows key": (s.post("predict", {"data": rows}), 400, "no 'rows' list"),
+        "rows not objects": (s.post("predict", {"rows": [1, 2]}), 400, "each row"),
+        "no rows": (s.post("predict", {"rows": []}), 400, "no rows"),
+        "too many rows": (s.post("predict", {"rows": too_many}), 413, "too many rows"),
+        "malformed CSV": (s.post("predict", content=b'a,b\n"1,2\n',
+                                 headers={"content-type": "text/csv"}), 400, "malformed CSV"),
+    }
+
+
+def test_every_bad_request_gets_a_4xx_naming_the_problem(credit_served):
+    s = credit_served
+    for case, (answer, status, named) in _bad_requests(s).items():
+        assert answer.status_code == status, (case, answer.status_code, answer.text)
+        body = answer.json()
+        assert named in body["error"], (case, body)
+        assert body["failures"] and all(set(f) == {"column", "check", "value"}
+                                        for f in body["failures"]), (case, body)
+    wrong = _bad_requests(s)["wrong type"][0].json()["failures"]
+    assert {"column": "Age", "check": "wrong type: expected numeric", "value": "forty"} in wrong
+    # the server keeps serving
+    assert s.post("predict", {"rows": s.rows(2)}).status_code == 200
+
+
+def test_unseen_category_is_still_predicted(credit_served):
+    s = credit_served
+    rows = [dict(r, Home="castle") for r in s.rows(2)]
+    answer = s.post("predict", {"rows": rows})
+    assert answer.status_code == 200 and len(answer.json()["predictions"]) == 2
+
+
+def test_predict_proba_on_a_regressor_is_a_4xx(concrete_served):
+    answer = concrete_served.post("predict_proba", {"rows": concrete_served.rows(2)})
+    assert answer.status_code == 404 and "use /predict" in answer.json()["error"]
