@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -180,3 +181,20 @@ def test_unseen_category_is_still_predicted(credit_served):
 def test_predict_proba_on_a_regressor_is_a_4xx(concrete_served):
     answer = concrete_served.post("predict_proba", {"rows": concrete_served.rows(2)})
     assert answer.status_code == 404 and "use /predict" in answer.json()["error"]
+
+
+def test_bento_carries_the_winners_plugin_and_a_dockerfile(credit, tmp_path):
+    import bentoml
+
+    from automl.serving.bento import build_bento
+
+    frame = credit.sample(600, random_state=5)
+    for models, wanted in [(["xgboost"], "automl_xgboost"), (["linear"], None)]:
+        result = automl.fit(frame, "Status", models=models, n_trials=1, verbose=0)
+        tag = build_bento(result.save(tmp_path / models[0]), f"bento-{models[0]}")
+        root = Path(bentoml.get(tag).path)
+        wheels = sorted(p.name for p in (root / "env" / "python" / "wheels").glob("*.whl"))
+        assert wheels[0].startswith("automl-")
+        assert [w for w in wheels if w.startswith("automl_")] == (
+            [w for w in wheels if wanted and w.startswith(wanted)])
+        assert (root / "env" / "docker" / "Dockerfile").is_file()

@@ -15,9 +15,6 @@ from typing import Any
 
 from automl.errors import AutoMLError
 
-#: distributions a served model may need, besides automl itself (found when installed)
-PLUGIN_DISTRIBUTIONS = ("automl-xgboost", "automl-torch")
-
 
 def _bentoml() -> Any:
     try:
@@ -33,9 +30,9 @@ def model_name(name: str | None, path: Path) -> str:
     return re.sub(r"[^a-z0-9_.-]+", "-", raw.lower()).strip("-.") or "automl-model"
 
 
-def store_model(model_dir: str | Path, name: str | None = None) -> str:
+def store_model(model_dir: str | Path, name: str | None = None) -> tuple[str, str]:
     """Copy a directory written by ``FitResult.save`` into the BentoML model store; returns
-    the model tag (name:version)."""
+    the model tag (name:version) and the winning model's name."""
     import automl
 
     src = Path(model_dir)
@@ -45,7 +42,7 @@ def store_model(model_dir: str | Path, name: str | None = None) -> str:
     with bentoml.models.create(model_name(name, src), labels=labels,
                                metadata={"valid_score": result.valid_score}) as model:
         shutil.copytree(src, model.path, dirs_exist_ok=True)
-    return str(model.tag)
+    return str(model.tag), result.best
 
 
 def _source_dir(name: str) -> Path | None:
@@ -55,14 +52,25 @@ def _source_dir(name: str) -> Path | None:
     return Path(url.removeprefix("file://")) if url.startswith("file://") else None
 
 
-def python_options(wheel_dir: Path) -> dict[str, Any]:
-    """The Bento's Python environment: BentoML, then automl and each first-party plugin
-    installed here, as wheels built from their folders when they were installed from a
-    checkout (they are not on a package index then), else pinned to the installed version.
-    Wheel paths are relative to the build context, ``wheel_dir``'s parent."""
+def plugin_distribution(model: str) -> str | None:
+    """The distribution of the plugin that registered ``model``, unless it is automl's own."""
+    from automl.plugins import collect, plugin_infos
+
+    owner = collect().owners.get(("model", model))
+    info = {i.name: i for i in plugin_infos()}.get(owner or "")
+    if info is None or info.builtin or info.distribution.startswith("("):
+        return None
+    return info.distribution
+
+
+def python_options(wheel_dir: Path, model: str) -> dict[str, Any]:
+    """The Bento's Python environment: BentoML, automl, and the plugin distribution that
+    provides ``model`` (the winner), as wheels built from their folders when they were
+    installed from a checkout (they are not on a package index then), else pinned to the
+    installed version. Wheel paths are relative to the build context, ``wheel_dir``'s parent."""
     bentoml = _bentoml()
     packages, wheels = [f"bentoml=={bentoml.__version__}"], []
-    for name in ("automl", *PLUGIN_DISTRIBUTIONS):
+    for name in filter(None, ("automl", plugin_distribution(model))):
         try:
             dist = distribution(name)
         except PackageNotFoundError:
@@ -82,7 +90,7 @@ def python_options(wheel_dir: Path) -> dict[str, Any]:
 def build_bento(model_dir: str | Path, name: str | None = None) -> str:
     """Store the model and build a Bento serving it; returns the Bento tag."""
     bentoml = _bentoml()
-    tag = store_model(model_dir, name)
+    tag, winner = store_model(model_dir, name)
     # BentoML reads the build context's files only below the working directory
     with tempfile.TemporaryDirectory() as context, contextlib.chdir(context):
         wheels = Path(context) / "wheels"
@@ -92,7 +100,7 @@ def build_bento(model_dir: str | Path, name: str | None = None) -> str:
             name=model_name(name, Path(model_dir)),
             args={"model": tag},
             models=[tag],
-            python=python_options(wheels),
+            python=python_options(wheels, winner),
             labels={"model": tag},
             description=f"automl model {tag}",
             build_ctx=context,
