@@ -50,6 +50,24 @@ def _row(name: str, ms: np.ndarray, rows: int) -> dict:
             "rows/s": rows / (np.median(ms) / 1000)}
 
 
+def _concurrent(url: str, body: str, clients: int, per_client: int) -> dict:
+    """Single-row requests from ``clients`` threads at once: latency per request and rows/s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(_: int) -> list[float]:
+        with httpx.Client(timeout=30, headers={"content-type": "application/json"}) as client:
+            return list(_timed(lambda: client.post(f"{url}/predict", content=body),
+                               per_client))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        ms = np.concatenate([np.asarray(t) for t in pool.map(run, range(clients))])
+    elapsed = time.perf_counter() - started
+    row = _row(f"HTTP /predict, 1 row, {clients} concurrent clients", ms, 1)
+    row["rows/s"] = len(ms) / elapsed
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=300)
@@ -92,7 +110,9 @@ def main() -> None:
                     args.repeats // 5), 1000),
                 _row("in-process predict, 1,000 rows", _timed(
                     lambda: result.predict(thousand), args.repeats // 5), 1000),
+                _concurrent(url, body_one, 16, args.repeats // 10),
             ]
+            batching = client.get(f"{url}/metadata").json()["batching"]["predict"]
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -110,7 +130,8 @@ def main() -> None:
             f"{args.repeats // 5} (1,000 rows), one keep-alive client on loopback.\n\n"
             f"{table}\n\n"
             f"HTTP / in-process p50: {ratio_one:.1f}x for 1 row, {ratio_thousand:.1f}x for "
-            f"1,000 rows.\n")
+            f"1,000 rows. Adaptive batching over the run: {batching['requests']} requests "
+            f"predicted in {batching['batches']} model calls.\n")
     print(text)
     if args.out:
         with open(args.out, "w") as f:

@@ -171,6 +171,41 @@ def test_every_bad_request_gets_a_4xx_naming_the_problem(credit_served):
     assert s.post("predict", {"rows": s.rows(2)}).status_code == 200
 
 
+def test_concurrent_requests_are_batched_and_each_gets_its_own_answer(credit_served):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    s = credit_served
+    frame = s.frame.drop(columns="Status")
+    sizes = [1 + (i % 3) for i in range(32)]
+    starts = np.cumsum([0, *sizes[:-1]])
+    bad = {i for i in range(len(sizes)) if i % 5 == 4}  # a wrong type in every fifth request
+    barrier = Barrier(len(sizes))
+
+    def call(i: int) -> httpx.Response:
+        rows = json.loads(frame.iloc[starts[i]:starts[i] + sizes[i]].to_json(orient="records"))
+        if i in bad:
+            rows[0]["Age"] = f"age {i}"
+        barrier.wait()
+        return s.post("predict", {"rows": rows})
+
+    before = httpx.get(f"{s.url}/metadata", timeout=10).json()["batching"]["predict"]
+    with ThreadPoolExecutor(len(sizes)) as pool:
+        answers = list(pool.map(call, range(len(sizes))))
+    for i, answer in enumerate(answers):
+        if i in bad:
+            assert answer.status_code == 422
+            assert answer.json()["failures"] == [
+                {"column": "Age", "check": "wrong type: expected numeric", "value": f"age {i}"}]
+        else:
+            expected = s.result.predict(frame.iloc[starts[i]:starts[i] + sizes[i]])
+            assert answer.status_code == 200 and answer.json()["predictions"] == list(expected)
+    after = httpx.get(f"{s.url}/metadata", timeout=10).json()["batching"]["predict"]
+    requests = after["requests"] - before["requests"]
+    batches = after["batches"] - before["batches"]
+    assert requests == len(sizes) and batches < requests
+
+
 def test_unseen_category_is_still_predicted(credit_served):
     s = credit_served
     rows = [dict(r, Home="castle") for r in s.rows(2)]

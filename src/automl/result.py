@@ -96,8 +96,9 @@ class FitResult:
         if self.classes is None:
             raise ConfigurationError("predict_proba is for classification; this model does "
                                      f"{self.task}: use predict")
-        proba = self.pipeline.predict_proba(self._features(df))
-        return pd.DataFrame(proba, columns=list(self.classes), index=getattr(df, "index", None))
+        X = self._features(df)
+        return pd.DataFrame(self.pipeline.predict_proba(X), columns=list(self.classes),
+                            index=X.index)
 
     def score(self, df: pd.DataFrame, metric: str | None = None) -> float:
         """The metric (the fit's, or the one named) on labelled data ``df``."""

@@ -17,13 +17,13 @@ from typing import Any
 
 import bentoml
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import automl
 from automl.errors import AutoMLError, DataValidationError
+from automl.serving.batching import AdaptiveBatcher
 from automl.serving.requests import (
     MAX_ROWS,
     RequestError,
@@ -44,22 +44,25 @@ def _model_tag() -> str:
 
 
 class Predictor:
-    """A loaded FitResult behind the HTTP contract: rows in, JSON-ready answers out."""
+    """A loaded FitResult behind the HTTP contract; requests are checked against the schema
+    and predicted in adaptive batches (see :mod:`automl.serving.batching`)."""
 
     def __init__(self, path: str, tag: str) -> None:
         self.result = automl.load(path)
         self.tag = tag
+        self.labels = AdaptiveBatcher(self.result.predict, MAX_ROWS)
+        self.probabilities = AdaptiveBatcher(self.result.predict_proba, MAX_ROWS)
 
-    def predict(self, frame: Any) -> dict[str, Any]:
+    async def predict(self, frame: Any) -> dict[str, Any]:
         """``{"predictions": [...]}`` in the original labels."""
-        return {"predictions": jsonable(self.result.predict(frame))}
+        return {"predictions": jsonable(await self.labels(frame))}
 
-    def predict_proba(self, frame: Any) -> dict[str, Any]:
+    async def predict_proba(self, frame: Any) -> dict[str, Any]:
         """``{"classes": [...], "probabilities": [[...], ...]}``."""
         if self.result.classes is None:
             raise RequestError(404, [], f"predict_proba is for classifiers; this model does "
                                         f"{self.result.task}: use /predict")
-        proba = self.result.predict_proba(frame)
+        proba = await self.probabilities(frame)
         return {"classes": jsonable(proba.columns), "probabilities": proba.to_numpy().tolist()}
 
     def metadata(self) -> dict[str, Any]:
@@ -69,14 +72,17 @@ class Predictor:
                 "valid_score": r.valid_score, "classes": r.classes, "refitted": r.refitted,
                 "features": [vars(c) for c in r.feature_schema.columns],
                 "ignored_columns": [r.feature_schema.target, *r.feature_schema.ignored],
-                "max_rows": MAX_ROWS, "versions": r.versions}
+                "max_rows": MAX_ROWS, "versions": r.versions,
+                "batching": {name: {"requests": b.requests, "batches": b.batches}
+                             for name, b in [("predict", self.labels),
+                                             ("predict_proba", self.probabilities)]}}
 
 
 async def _answer(request: Request, method: str) -> JSONResponse:
     predictor: Predictor = bentoml.get_current_service().predictor
     try:
         frame = parse_rows(await request.body(), request.headers.get("content-type", ""))
-        body = await run_in_threadpool(getattr(predictor, method), frame)
+        body = await getattr(predictor, method)(frame)
     except RequestError as exc:
         return JSONResponse(exc.to_dict(), status_code=exc.status)
     except DataValidationError as exc:
