@@ -84,6 +84,9 @@ def python_options(wheel_dir: Path, model: str) -> dict[str, Any]:
                        check=True, capture_output=True)
         wheels += [f"{wheel_dir.name}/{w.name}"
                    for w in wheel_dir.glob(f"{name.replace('-', '_')}-*.whl")]
+    # "wheels" makes BentoML use its v1 image layout (it says so when building): there the
+    # wheels are installed from env/python/wheels before the source is copied in, whereas
+    # local wheel paths in "packages" would point into src/, not yet in the image then.
     return {"packages": packages, "wheels": wheels, "lock_packages": False}
 
 
