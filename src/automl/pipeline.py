@@ -1,6 +1,7 @@
 """Assembling a trial's pipeline: the preprocessors a model asks for, per column kind, then the
-model itself. The preprocessed frame is a pandas DataFrame of numbers (and, where a model asks
-for native categorical columns, pandas category columns).
+model itself. The preprocessed data is a numeric matrix, or a pandas DataFrame when a chosen
+preprocessor yields typed columns (``frame_output``: category columns for models with native
+categorical support).
 
 A model names a preprocessor per column kind in ``ModelSpec.preprocessing``; kinds it does not
 name get the preprocessor registered as ``default_for`` that kind.
@@ -42,11 +43,14 @@ def build_pipeline(spec: ModelSpec, params: dict[str, Any], task: Task,
     steps: list[tuple[str, Any]] = []
     if not spec.raw_input:
         ctx = PrepContext(task=task, scale=spec.needs_scaling, seed=seed)
-        parts = [(kind, choose_preprocessor(kind, spec, preprocessors).build(cols, ctx), cols)
-                 for kind in USED_KINDS if (cols := columns.get(kind))]
-        # pandas output keeps column names and lets a preprocessor hand a model typed
-        # columns (category dtype for native categorical support)
-        prep = ColumnTransformer(parts, sparse_threshold=0.0).set_output(transform="pandas")
+        chosen = [(kind, choose_preprocessor(kind, spec, preprocessors), cols)
+                  for kind in USED_KINDS if (cols := columns.get(kind))]
+        prep = ColumnTransformer([(kind, p.build(cols, ctx), cols) for kind, p, cols in chosen],
+                                 sparse_threshold=0.0)
+        if any(p.frame_output for _, p, _ in chosen):
+            # a DataFrame only where typed columns need it: it costs about a millisecond a
+            # call, which a served single-row prediction feels
+            prep.set_output(transform="pandas")
         steps.append(("prep", prep))
     estimator = spec.build(dict(params), task)
     if "random_state" in estimator.get_params():

@@ -125,6 +125,8 @@ class PreprocessorSpec:
     - ``build(columns, context)``: returns an unfitted scikit-learn transformer for those
       columns of a DataFrame; its output must be numeric, dense and free of missing values.
     - ``default_for``: the kinds for which it is the default when a model names none.
+    - ``frame_output``: its output carries typed columns (pandas ``category`` dtype, say), so
+      the model receives a pandas DataFrame instead of a numeric matrix.
     """
 
     name: str
@@ -132,6 +134,7 @@ class PreprocessorSpec:
     build: Callable[[list[str], PrepContext], Any]
     default_for: frozenset[str] | set[str] = frozenset()
     description: str = ""
+    frame_output: bool = False
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ PREPROCESSORS = [
                      f"one-hot for up to {MAX_ONEHOT_LEVELS} levels, target encoding above "
                      f"(for linear and distance-based models)"),
     PreprocessorSpec("native_categorical", {"categorical"}, _native, set(),
-                     "pandas category dtype, for models with native categorical support"),
+                     "pandas category dtype, for models with native categorical support",
+                     frame_output=True),
     PreprocessorSpec("tfidf", {"text"}, _text, {"text"},
                      f"TF-IDF of up to {MAX_TEXT_FEATURES} words per text column"),
 ]
