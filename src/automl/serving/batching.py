@@ -21,6 +21,9 @@ from starlette.concurrency import run_in_threadpool
 
 from automl.errors import DataValidationError
 
+#: requests of at most this many rows are predicted on the event loop itself
+INLINE_ROWS = 64
+
 
 class AdaptiveBatcher:
     """Runs ``predict(frame)`` (schema check and model) on the joined frames of queued
@@ -83,7 +86,13 @@ class AdaptiveBatcher:
 
     async def _single(self, frame: pd.DataFrame, future: asyncio.Future) -> None:
         try:
-            _settle(future, result=await run_in_threadpool(self.predict, frame))
+            if len(frame) <= INLINE_ROWS:
+                # A few rows take less time than the hop to a worker thread and back; the
+                # loop is held for milliseconds at most, and requests arriving meanwhile wait
+                # in the socket to form the next batch.
+                _settle(future, result=self.predict(frame))
+            else:
+                _settle(future, result=await run_in_threadpool(self.predict, frame))
         except Exception as exc:
             _settle(future, exception=exc)
 
