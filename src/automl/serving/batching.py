@@ -13,26 +13,29 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from starlette.concurrency import run_in_threadpool
 
 from automl.errors import DataValidationError
-
-#: requests of at most this many rows are predicted on the event loop itself
-INLINE_ROWS = 64
 
 
 class AdaptiveBatcher:
     """Runs ``predict(frame)`` (schema check and model) on the joined frames of queued
     requests, at most ``max_rows`` rows at a time, and hands each request its own slice of the
-    result (an array or a DataFrame with one row per input row) or its own exception."""
+    result (an array or a DataFrame with one row per input row) or its own exception.
 
-    def __init__(self, predict: Callable[[pd.DataFrame], Any], max_rows: int) -> None:
+    Predictions run on ``executor``: give every batcher of a model the same one-thread
+    executor, so that the model's OpenMP threads form one team (two teams spinning on two
+    cores slow each other several-fold)."""
+
+    def __init__(self, predict: Callable[[pd.DataFrame], Any], max_rows: int,
+                 executor: ThreadPoolExecutor) -> None:
         self.predict = predict
         self.max_rows = max_rows
+        self.executor = executor
         self.pending: list[tuple[pd.DataFrame, asyncio.Future]] = []
         self.running = False
         self.requests = 0
@@ -46,6 +49,10 @@ class AdaptiveBatcher:
             self.running = True
             asyncio.get_running_loop().create_task(self._drain())
         return await future
+
+    async def _run(self, frame: pd.DataFrame) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self.predict,
+                                                                frame)
 
     def _take(self) -> list[tuple[pd.DataFrame, asyncio.Future]]:
         batch, rows = [], 0
@@ -73,7 +80,7 @@ class AdaptiveBatcher:
                                    for f in frames):
             return False
         try:
-            result = await run_in_threadpool(self.predict, pd.concat(frames, ignore_index=True))
+            result = await self._run(pd.concat(frames, ignore_index=True))
         except DataValidationError:
             return False  # find out whose rows fail: one request at a time
         except Exception as exc:
@@ -86,13 +93,7 @@ class AdaptiveBatcher:
 
     async def _single(self, frame: pd.DataFrame, future: asyncio.Future) -> None:
         try:
-            if len(frame) <= INLINE_ROWS:
-                # A few rows take less time than the hop to a worker thread and back; the
-                # loop is held for milliseconds at most, and requests arriving meanwhile wait
-                # in the socket to form the next batch.
-                _settle(future, result=self.predict(frame))
-            else:
-                _settle(future, result=await run_in_threadpool(self.predict, frame))
+            _settle(future, result=await self._run(frame))
         except Exception as exc:
             _settle(future, exception=exc)
 

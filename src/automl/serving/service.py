@@ -13,6 +13,7 @@ answers 4xx with ``{"error", "failures"}``, never 5xx.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import bentoml
@@ -50,8 +51,9 @@ class Predictor:
     def __init__(self, path: str, tag: str) -> None:
         self.result = automl.load(path)
         self.tag = tag
-        self.labels = AdaptiveBatcher(self.result.predict, MAX_ROWS)
-        self.probabilities = AdaptiveBatcher(self.result.predict_proba, MAX_ROWS)
+        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="automl-predict")
+        self.labels = AdaptiveBatcher(self.result.predict, MAX_ROWS, worker)
+        self.probabilities = AdaptiveBatcher(self.result.predict_proba, MAX_ROWS, worker)
 
     async def predict(self, frame: Any) -> dict[str, Any]:
         """``{"predictions": [...]}`` in the original labels."""
