@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pandas as pd
 
 from automl.checks import check_training_data
 from automl.errors import ConfigurationError
 from automl.metrics import get_metric
 from automl.plugins import collect, notify
-from automl.profile import Profile, profile_frame
+from automl.profile import Profile, encode_target, profile_frame
 from automl.progress import Progress
 from automl.result import FitResult, make_leaderboard
 from automl.schema import FeatureSchema
@@ -52,7 +51,7 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     profile = profile_frame(df, target, task)
     schema = FeatureSchema.from_profile(profile, df)
     X = schema.validate(df, context="training data")
-    y = encode_target(df[target], profile)
+    y = encode_target(df[target], profile.classes)
     registry = collect()
     setup = SearchSetup(select_models(registry, models, task), registry.preprocessors,
                         select_tuner(registry, tuner), chosen_metric, task,
@@ -93,9 +92,3 @@ def _kinds(profile: Profile) -> list[str]:
     return sorted({c.kind for c in profile.columns})
 
 
-def encode_target(y: pd.Series, profile: Profile) -> np.ndarray:
-    """The target as the search sees it: class indices into ``profile.classes``, or floats."""
-    if profile.classes is None:
-        return y.to_numpy(dtype=float)
-    index = {c: i for i, c in enumerate(profile.classes)}
-    return y.map(index).to_numpy(dtype=int)

@@ -58,6 +58,15 @@ class Profile:
         return [c.name for c in self.columns]
 
 
+def encode_target(y: pd.Series, classes: list | None) -> np.ndarray:
+    """The target as the search sees it: indices into ``classes`` (classification), or floats
+    (``classes`` None). Labels outside ``classes`` become -1; callers check for them first."""
+    if classes is None:
+        return y.to_numpy(dtype=float)
+    index = {c: i for i, c in enumerate(classes)}
+    return y.map(index).fillna(-1).to_numpy(dtype=int)
+
+
 def infer_task(y: pd.Series) -> Task:
     """Binary for two distinct values, multiclass for labels (or a few integer values),
     regression for other numbers."""

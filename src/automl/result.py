@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 
 from automl.errors import ConfigurationError, DataValidationError, Failure, ModelLoadError
 from automl.metrics import get_metric
+from automl.profile import encode_target
 from automl.schema import FeatureSchema
 from automl.search import TrialRecord
 from automl.specs import Task
@@ -114,15 +115,14 @@ class FitResult:
         return m.fn(y, np.asarray(pred))
 
     def _encode(self, y: pd.Series) -> np.ndarray:
-        if self.classes is None:
-            return y.to_numpy(dtype=float)
-        index = {c: i for i, c in enumerate(self.classes)}
-        unknown = sorted({str(v) for v in y if v not in index})
-        if unknown:
-            raise DataValidationError([Failure(self.feature_schema.target,
-                                               "labels never seen in training", unknown[:5])],
-                                      "scoring data")
-        return y.map(index).to_numpy(dtype=int)
+        if self.classes is not None:
+            known = set(self.classes)
+            unknown = sorted({str(v) for v in y if v not in known})
+            if unknown:
+                raise DataValidationError([Failure(self.feature_schema.target,
+                                                   "labels never seen in training", unknown[:5])],
+                                          "scoring data")
+        return encode_target(y, self.classes)
 
     def save(self, path: str | Path) -> Path:
         """Write the model to directory ``path`` (created): the pipeline, the schema (JSON and

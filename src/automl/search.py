@@ -77,6 +77,16 @@ class SearchOutcome:
     train_rows: int = 0
 
 
+def param_name(model: str, name: str) -> str:
+    """The name the study keeps a model's parameter by, so that models' spaces stay apart."""
+    return f"{model}:{name}"
+
+
+def study_params(model: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A model's parameters under their study names, as ``enqueue_trial`` must give them."""
+    return {param_name(model, k): v for k, v in params.items()}
+
+
 class ModelTrial:
     """What a model's ``search_space`` receives: Optuna's ``suggest_*`` methods, with each
     model's parameter names kept apart in the study, and the ``task`` being searched."""
@@ -85,7 +95,7 @@ class ModelTrial:
         self._trial, self._model, self.task = trial, model, task
 
     def _name(self, name: str) -> str:
-        return f"{self._model}:{name}"
+        return param_name(self._model, name)
 
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
                       log: bool = False) -> float:
@@ -139,8 +149,7 @@ class _Search:
         for point in initial_plan(list(setup.models.values()), setup.tuner):
             model = point.pop("model")
             if model in setup.models:
-                self.study.enqueue_trial({"model": model, **{f"{model}:{k}": v
-                                                             for k, v in point.items()}},
+                self.study.enqueue_trial({"model": model, **study_params(model, point)},
                                          user_attrs={"given": point})
 
     def reserve(self) -> float:

@@ -31,7 +31,7 @@ from automl.fitting import fit_pipeline
 from automl.metrics import get_metric, score_model
 from automl.pipeline import build_pipeline
 from automl.plugins import Registry, collect, get_plugin_manager, plugin_infos
-from automl.search import ModelTrial
+from automl.search import ModelTrial, study_params
 from automl.specs import FitContext, ModelSpec, PrepContext, PreprocessorSpec, Task, TunerSpec
 from automl.split import Split, train_valid_split
 
@@ -101,9 +101,8 @@ def baseline_score(df: pd.DataFrame, target: str, seed: int = 0) -> float:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OrdinalEncoder
 
-    from automl.api import encode_target
     from automl.checks import check_training_data
-    from automl.profile import profile_frame
+    from automl.profile import encode_target, profile_frame
     from automl.schema import FeatureSchema
 
     with warnings.catch_warnings():
@@ -111,7 +110,7 @@ def baseline_score(df: pd.DataFrame, target: str, seed: int = 0) -> float:
         df, task = check_training_data(df, target, None)
         profile = profile_frame(df, target, task)
         X = FeatureSchema.from_profile(profile, df).validate(df)
-    split = train_valid_split(X, encode_target(df[target], profile), task, seed)
+    split = train_valid_split(X, encode_target(df[target], profile.classes), task, seed)
     categorical = profile.names("categorical")
     encode = make_column_transformer(
         (OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
@@ -227,7 +226,7 @@ def _check_builds(spec: ModelSpec, task: Task, registry: Registry) -> None:
 def _check_search_space(spec: ModelSpec, task: Task, registry: Registry) -> None:
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     for params in spec.defaults:
-        study.enqueue_trial({f"{spec.name}:{k}": v for k, v in params.items()})
+        study.enqueue_trial(study_params(spec.name, params))
     for _ in range(len(spec.defaults) + SEARCH_SAMPLES):
         trial = study.ask()
         drawn = spec.search_space(ModelTrial(trial, spec.name, task))

@@ -54,13 +54,13 @@ def _source_dir(name: str) -> Path | None:
 
 def plugin_distribution(model: str) -> str | None:
     """The distribution of the plugin that registered ``model``, unless it is automl's own."""
-    from automl.plugins import collect, plugin_infos
+    from automl.plugins import plugin_infos
 
-    owner = collect().owners.get(("model", model))
-    info = {i.name: i for i in plugin_infos()}.get(owner or "")
-    if info is None or info.builtin or info.distribution.startswith("("):
-        return None
-    return info.distribution
+    for info in plugin_infos():  # it collects the registrations once
+        if model in info.registered.get("model", []):
+            builtin = info.builtin or info.distribution.startswith("(")
+            return None if builtin else info.distribution
+    return None
 
 
 def python_options(wheel_dir: Path, model: str) -> dict[str, Any]:
