@@ -41,7 +41,7 @@ def test_installed_package_is_discovered_listed_and_used(with_installed, small_c
     import automl_demo
 
     result = automl.fit(small_credit, "Status", models=["demo_tree"], n_trials=4,
-                        time_budget=30, verbose=0)
+                        time_budget=30, ensemble=False, verbose=0)
     assert set(result.leaderboard["model"]) == {"demo_tree"}
     assert result.best == "demo_tree"
     assert automl_demo.SEEN["trials"] >= 4  # the observer hook saw every trial
@@ -114,7 +114,7 @@ def test_model_that_raises_in_a_trial_is_recorded_failed_and_the_search_goes_on(
     plugins.register_plugin(_Faulty(), "faulty_plugin")
     try:
         result = automl.fit(small_credit, "Status", models=["faulty", "linear"], n_trials=4,
-                            time_budget=30, verbose=0)
+                            time_budget=30, ensemble=False, verbose=0)
     finally:
         plugins.unregister_plugin("faulty_plugin")
     board = result.leaderboard

@@ -8,16 +8,18 @@ import pandas as pd
 
 from automl.checks import check_training_data
 from automl.errors import ConfigurationError
+from automl.final_model import build_final_model
 from automl.metrics import get_metric
 from automl.plugins import collect, notify
 from automl.profile import Profile, encode_target, profile_frame
 from automl.progress import Progress
 from automl.result import FitResult, make_leaderboard
 from automl.schema import FeatureSchema
-from automl.search import SearchSetup, refit_winner, run_search
+from automl.search import SearchSetup, run_search
 from automl.selection import select_models, select_tuner
 from automl.specs import Task
 from automl.split import train_valid_split
+from automl.target_transform import TargetScale
 
 #: the budget may be overrun by this fraction plus one second at most
 OVERRUN_FRACTION, OVERRUN_SECONDS = 0.05, 1.0
@@ -26,7 +28,7 @@ OVERRUN_FRACTION, OVERRUN_SECONDS = 0.05, 1.0
 def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         metric: str | None = None, time_budget: float = 60, models: list[str] | None = None,
         tuner: str = "tpe", seed: int = 0, n_trials: int | None = None,
-        verbose: int = 1) -> FitResult:
+        ensemble: bool = True, verbose: int = 1) -> FitResult:
     """Check ``df``, search models and parameters for predicting ``target`` and return the
     refitted winner.
 
@@ -37,6 +39,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     - ``tuner``: "tpe" (default), "random", "grid" or a plugin's tuner.
     - ``seed``: fixes the split, the sampler and the models' randomness.
     - ``n_trials``: stop after this many trials even if time is left.
+    - ``ensemble``: return a greedy weighted ensemble of the best trials when it scores better
+      on the held-out rows than the best single model (the leaderboard shows it as "ensemble").
     - ``verbose``: 0 is silent; 1 shows a line per trial on stderr.
 
     Raises :class:`automl.errors.DataValidationError` listing every problem with the data and
@@ -52,30 +56,34 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     schema = FeatureSchema.from_profile(profile, df)
     X = schema.validate(df, context="training data")
     y = encode_target(df[target], profile.classes)
+    target_scale = None if task.is_classification else TargetScale.for_target(y)
+    if target_scale is not None:
+        y = target_scale.to_fitted(y)
     registry = collect()
     setup = SearchSetup(select_models(registry, models, task), registry.preprocessors,
                         select_tuner(registry, tuner), chosen_metric, task,
-                        {kind: profile.names(kind) for kind in _kinds(profile)}, seed)
+                        {kind: profile.names(kind) for kind in _kinds(profile)}, seed,
+                        target_scale)
     split = train_valid_split(X, y, task, seed)
     progress.say(f"{task.value} task, {chosen_metric.name} "
                  f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
                  f"{len(split.y_train)} training / {len(split.y_valid)} held-out rows, "
-                 f"{len(profile.features)} features, models {sorted(setup.models)}")
+                 f"{len(profile.features)} features, models {sorted(setup.models)}"
+                 f"{', log target' if target_scale and target_scale.log else ''}")
     outcome = run_search(setup, split, deadline=deadline,
                          hard_deadline=started + time_budget * (1 + OVERRUN_FRACTION),
                          n_trials=n_trials, progress=progress)
-    pipeline, refitted = refit_winner(setup, outcome, X, y, deadline)
-    assert outcome.best is not None and outcome.best.score is not None
+    final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
+    rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     result = FitResult(
-        pipeline=pipeline, feature_schema=schema, task=task, metric=chosen_metric.name,
-        leaderboard=make_leaderboard(outcome.trials, chosen_metric.name,
-                                     chosen_metric.greater_is_better),
-        best=outcome.best.model, best_params=outcome.best.params,
-        valid_score=outcome.best.score, classes=profile.classes, refitted=refitted,
+        pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
+        leaderboard=make_leaderboard(rows, chosen_metric.name, chosen_metric.greater_is_better),
+        best=final.name, best_params=final.params, valid_score=final.valid_score,
+        classes=profile.classes, refitted=final.refitted,
         fit_seconds=time.monotonic() - started, dropped_columns=profile.dropped)
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
-                 f"{'refitted on all rows' if refitted else 'not refitted: no time left'})")
+                 f"{'refitted on all rows' if final.refitted else 'not refitted: no time left'})")
     notify("on_fit_end", result=result)
     return result
 

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from sklearn.pipeline import Pipeline
 
 from automl.errors import ConfigurationError, DataValidationError, Failure, ModelLoadError
 from automl.metrics import get_metric
@@ -58,7 +57,7 @@ class FitResult:
     whether it was refitted on all rows (it is not when the time budget had no room for that).
     """
 
-    pipeline: Pipeline
+    pipeline: Any
     feature_schema: FeatureSchema
     task: Task
     metric: str

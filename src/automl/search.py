@@ -19,6 +19,7 @@ import numpy as np
 import optuna
 from sklearn.pipeline import Pipeline
 
+from automl.ensemble import held_out_prediction, prediction_score
 from automl.errors import SearchError
 from automl.fitting import fit_pipeline
 from automl.metrics import Metric, score_model
@@ -27,8 +28,11 @@ from automl.plugins import notify
 from automl.progress import Progress
 from automl.specs import FitContext, ModelSpec, PreprocessorSpec, Task, TunerSpec
 from automl.split import Split
+from automl.target_transform import TargetScale
 
 MAX_CONSECUTIVE_SKIPS = 3
+#: fitted pipelines kept for the ensemble: the best of each model and this many best overall
+LIBRARY_BEST = 5
 REFIT_SAFETY = 1.3
 #: seconds kept back besides the refit's estimate, for the spread of trial times
 REFIT_MARGIN = 0.5
@@ -51,7 +55,8 @@ class TrialRecord:
 @dataclass
 class SearchSetup:
     """What a search needs besides the data: the candidate models, the preprocessors they may
-    use, the tuner, the metric, the task, the feature columns by kind and the seed."""
+    use, the tuner, the metric, the task, the feature columns by kind, the seed and, for
+    regression, the scale the target is fitted on."""
 
     models: dict[str, ModelSpec]
     preprocessors: dict[str, PreprocessorSpec]
@@ -60,6 +65,7 @@ class SearchSetup:
     task: Task
     columns: dict[str, list[str]]
     seed: int = 0
+    target_scale: TargetScale | None = None
 
     def pipeline(self, model: str, params: dict[str, Any]) -> Pipeline:
         """An unfitted pipeline for ``model`` with ``params``."""
@@ -68,13 +74,27 @@ class SearchSetup:
 
 
 @dataclass
+class Candidate:
+    """A completed trial kept for the ensemble: its record, its pipeline fitted on the training
+    part, and its held-out prediction (on the target's own scale)."""
+
+    record: TrialRecord
+    pipeline: Pipeline
+    prediction: np.ndarray
+
+
+@dataclass
 class SearchOutcome:
-    """Every trial in order, the best one, and its pipeline as fitted on the training part."""
+    """Every trial in order, the best one, its pipeline as fitted on the training part, and the
+    candidates for the ensemble (by trial number) with the held-out target they were scored on.
+    """
 
     trials: list[TrialRecord] = field(default_factory=list)
     best: TrialRecord | None = None
     best_pipeline: Pipeline | None = None
     train_rows: int = 0
+    candidates: dict[int, Candidate] = field(default_factory=dict)
+    y_valid: np.ndarray | None = None
 
 
 def param_name(model: str, name: str) -> str:
@@ -139,7 +159,9 @@ class _Search:
                  n_trials: int | None, progress: Progress) -> None:
         self.setup, self.split, self.progress = setup, split, progress
         self.deadline, self.hard_deadline, self.n_trials = deadline, hard_deadline, n_trials
-        self.outcome = SearchOutcome(train_rows=len(split.y_train))
+        scale = setup.target_scale
+        self.outcome = SearchOutcome(train_rows=len(split.y_train), y_valid=(
+            split.y_valid if scale is None else scale.to_target(split.y_valid)))
         self.refit_scale = REFIT_SAFETY * (len(split.y_train) + len(split.y_valid)) / max(
             len(split.y_train), 1)
         sampler = setup.tuner.sampler(setup.seed)
@@ -235,7 +257,11 @@ class _Search:
                 record.status = "pruned"
                 self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                 return
-            score = score_model(self.setup.metric, pipeline, split.X_valid, split.y_valid)
+            prediction = held_out_prediction(pipeline, split.X_valid, self.setup.task)
+            if self.setup.target_scale is not None:
+                prediction = self.setup.target_scale.to_target(prediction)
+            score = prediction_score(self.setup.metric, self.setup.task, prediction,
+                                     self.outcome.y_valid)
             record.fit_seconds = time.monotonic() - started
         if not math.isfinite(score):
             raise ValueError(f"held-out {self.setup.metric.name} is {score}")
@@ -244,6 +270,24 @@ class _Search:
         best = self.outcome.best
         if best is None or self.setup.metric.better(score, best.score):  # type: ignore[arg-type]
             self.outcome.best, self.outcome.best_pipeline = record, pipeline
+        self._keep_candidate(Candidate(record, pipeline, prediction))
+
+    def _keep_candidate(self, new: Candidate) -> None:
+        # Bounded so that memory stays flat however many trials run: forests are large.
+        kept = self.outcome.candidates
+        kept[new.record.number] = new
+        metric = self.setup.metric
+        ranked = sorted(kept.values(), key=lambda c: (c.record.score if metric.greater_is_better
+                                                      else -c.record.score),  # type: ignore
+                        reverse=True)
+        keep = {c.record.number for c in ranked[:LIBRARY_BEST]}
+        seen: set[str] = set()
+        for c in ranked:
+            if c.record.model not in seen:
+                seen.add(c.record.model)
+                keep.add(c.record.number)
+        for number in [n for n in kept if n not in keep]:
+            del kept[number]
 
     def _finish(self, record: TrialRecord) -> None:
         self.outcome.trials.append(record)
@@ -259,29 +303,6 @@ def run_search(setup: SearchSetup, split: Split, *, deadline: float, hard_deadli
     fitted at all. Raises :class:`SearchError` when no trial completed."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return _Search(setup, split, deadline, hard_deadline, n_trials, progress).run()
-
-
-def refit_winner(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarray,
-                 deadline: float) -> tuple[Pipeline, bool]:
-    """Refit the winner on all rows when the time left allows, else keep the pipeline fitted
-    on the training part. Returns the pipeline and whether it was refitted."""
-    best = outcome.best
-    assert best is not None and outcome.best_pipeline is not None
-    needed = best.fit_seconds * REFIT_SAFETY * len(y) / max(outcome.train_rows, 1)
-    if time.monotonic() + needed > deadline:
-        return outcome.best_pipeline, False
-    spec = setup.models[best.model]
-    pipeline = setup.pipeline(best.model, best.params)
-    trained = outcome.best_pipeline.named_steps["model"]
-    context = FitContext(deadline=deadline, seed=setup.seed, trial_estimator=trained,
-                         log=training_log(best.model, -1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit_pipeline(pipeline, spec, X, y, context)
-    if getattr(pipeline.named_steps["model"], "truncated_", False) and not getattr(
-            trained, "truncated_", False):
-        return outcome.best_pipeline, False
-    return pipeline, True
 
 
 def training_log(model: str, trial: int) -> Any:

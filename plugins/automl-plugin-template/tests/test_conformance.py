@@ -14,5 +14,6 @@ def test_conformance(check):
 
 def test_joins_a_search():
     df = load_breast_cancer(as_frame=True).frame
-    result = automl.fit(df, "target", models=["decision_tree"], n_trials=5, verbose=0)
+    result = automl.fit(df, "target", models=["decision_tree"], n_trials=5,
+                         ensemble=False, verbose=0)
     assert result.best == "decision_tree" and result.valid_score > 0.85

@@ -52,6 +52,18 @@ def _forest(classifier: type, regressor: type, params: dict[str, Any], task: Tas
     return _pick(task, classifier, regressor, n_jobs=-1, **params)
 
 
+#: leaves a whole forest may grow: fully grown trees on a large table take gigabytes
+FOREST_LEAVES = 400_000
+
+
+def _fit_forest(estimator: Any, X: Any, y: Any, context: Any) -> Any:
+    """Grow the forest in rounds (see ``fit_in_rounds``), each tree's leaves capped so that the
+    forest stays within :data:`FOREST_LEAVES` however many rows the table has."""
+    trees = int(estimator.get_params()["n_estimators"])
+    estimator.set_params(max_leaf_nodes=max(FOREST_LEAVES // max(trees, 1), 16))
+    return fit_in_rounds(estimator, X, y, context)
+
+
 def _hgb_space(trial: Any) -> dict[str, Any]:
     return {
         "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
@@ -97,11 +109,11 @@ MODELS = [
               description="scikit-learn histogram gradient boosting"),
     ModelSpec("random_forest", ALL_TASKS, partial(_forest, RandomForestClassifier,
                                                   RandomForestRegressor), _forest_space,
-              defaults=(_FOREST_DEFAULT,), grid=_FOREST_GRID, fit=fit_in_rounds, cost=1.0,
+              defaults=(_FOREST_DEFAULT,), grid=_FOREST_GRID, fit=_fit_forest, cost=1.0,
               description="scikit-learn random forest"),
     ModelSpec("extra_trees", ALL_TASKS, partial(_forest, ExtraTreesClassifier,
                                                 ExtraTreesRegressor), _forest_space,
-              defaults=(_FOREST_DEFAULT,), grid=_FOREST_GRID, fit=fit_in_rounds, cost=0.8,
+              defaults=(_FOREST_DEFAULT,), grid=_FOREST_GRID, fit=_fit_forest, cost=0.8,
               description="scikit-learn extremely randomised trees"),
     ModelSpec("kneighbors", ALL_TASKS, _knn, _knn_space,
               defaults=({"n_neighbors": 15, "weights": "distance"},),

@@ -1,0 +1,100 @@
+"""The model a fit returns: a greedy ensemble of the search's candidates when it beats the best
+single model on the held-out rows, else that model; refitted on all rows where the time left
+allows, and (regression) put back on the target's own scale."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from automl.ensemble import WeightedEnsemble, select
+from automl.fitting import fit_pipeline
+from automl.search import (
+    REFIT_SAFETY,
+    SearchOutcome,
+    SearchSetup,
+    TrialRecord,
+    training_log,
+)
+from automl.specs import FitContext
+from automl.target_transform import ScaledTargetModel
+
+ENSEMBLE_NAME = "ensemble"
+
+
+@dataclass
+class FinalModel:
+    """The returned model, its name and parameters for the leaderboard, its held-out score,
+    whether every part of it was refitted on all rows, and the ensemble's own leaderboard row
+    (None when a single model won)."""
+
+    model: Any
+    name: str
+    params: dict[str, Any]
+    valid_score: float
+    refitted: bool
+    ensemble_record: TrialRecord | None = None
+
+
+def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarray,
+                      deadline: float, *, ensemble: bool = True) -> FinalModel:
+    """Choose between the ensemble and the best single model, refit it on (X, y) as time
+    allows, and wrap it for the target's scale."""
+    best = outcome.best
+    assert best is not None and best.score is not None and outcome.best_pipeline is not None
+    candidates = outcome.candidates
+    selection = select({n: c.prediction for n, c in candidates.items()}, outcome.y_valid,
+                       setup.metric, setup.task) if ensemble and candidates else None
+    if (selection is not None and len(selection.weights) > 1
+            and setup.metric.better(selection.score, best.score)):
+        numbers = sorted(selection.weights, key=lambda n: -selection.weights[n])
+        members = [candidates[n] for n in numbers]
+        # Heaviest members first: where time runs short, the ones that count most are refitted
+        # and the rest keep their fit on the training part.
+        fitted, refitted = [], True
+        for m in members:
+            pipeline, done = refit(setup, m.record, m.pipeline, outcome.train_rows, X, y,
+                                   deadline)
+            fitted.append(pipeline)
+            refitted = refitted and done
+        needed = sum(m.record.fit_seconds for m in members)
+        model: Any = WeightedEnsemble(fitted, [selection.weights[n] for n in numbers],
+                                      setup.task)
+        params = {f"{m.record.model}#{m.record.number}": round(selection.weights[n], 4)
+                  for m, n in zip(members, numbers, strict=True)}
+        record = TrialRecord(len(outcome.trials), ENSEMBLE_NAME, params, selection.score,
+                             needed, "complete")
+        final = FinalModel(model, ENSEMBLE_NAME, params, selection.score, refitted, record)
+    else:
+        pipeline, refitted = refit(setup, best, outcome.best_pipeline, outcome.train_rows, X, y,
+                                   deadline)
+        final = FinalModel(pipeline, best.model, best.params, best.score, refitted)
+    if setup.target_scale is not None:
+        final.model = ScaledTargetModel(final.model, setup.target_scale)
+    return final
+
+
+def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows: int, X: Any,
+          y: np.ndarray, deadline: float) -> tuple[Pipeline, bool]:
+    """Refit one trial's pipeline on all rows when the time left allows, else keep the one
+    fitted on the training part. Returns the pipeline and whether it was refitted."""
+    needed = record.fit_seconds * REFIT_SAFETY * len(y) / max(train_rows, 1)
+    if time.monotonic() + needed > deadline:
+        return trained, False
+    spec = setup.models[record.model]
+    pipeline = setup.pipeline(record.model, record.params)
+    estimator = trained.named_steps["model"]
+    context = FitContext(deadline=deadline, seed=setup.seed, trial_estimator=estimator,
+                         log=training_log(record.model, -1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_pipeline(pipeline, spec, X, y, context)
+    if getattr(pipeline.named_steps["model"], "truncated_", False) and not getattr(
+            estimator, "truncated_", False):
+        return trained, False
+    return pipeline, True

