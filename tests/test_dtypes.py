@@ -34,7 +34,7 @@ def test_fit_save_load_predict(small_credit, tmp_path, case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = automl.fit(df, target, models=["linear", "hist_gradient_boosting"],
-                            n_trials=3, verbose=0)
+                            n_trials=3, validation="holdout", verbose=0)
     predicted = result.predict(df.head(20))
     assert set(predicted) <= labels
     loaded = automl.load(result.save(tmp_path / "m"))

@@ -125,3 +125,31 @@ def test_forest_leaves_are_capped_on_a_large_table():
     forest = result.pipeline.model.named_steps["model"]
     leaves = sum(tree.get_n_leaves() for tree in forest.estimators_)
     assert leaves <= FOREST_LEAVES
+
+
+def test_cross_validation_bags_the_fold_models_and_scores_out_of_fold(ames):
+    result = automl.fit(ames, "Sale_Price", models=["hist_gradient_boosting"], n_trials=2,
+                        ensemble=False, validation="cv", verbose=0)
+    bag = result.pipeline.model  # inside the target-scale wrapper
+    assert isinstance(bag, WeightedEnsemble) and len(bag.members) == 5
+    assert not result.refitted  # the five fold models between them saw every row
+    assert result.predict(ames.head(10)).shape == (10,)
+
+
+def test_auto_validation_follows_rows_and_budget(ames):
+    from automl.split import CV_MAX_ROWS, CV_MIN_BUDGET, make_validation
+
+    X, y = ames.drop(columns="Sale_Price"), ames["Sale_Price"].to_numpy()
+    assert make_validation(X, y, Task.REGRESSION, time_budget=60).bagged
+    assert not make_validation(X, y, Task.REGRESSION, time_budget=CV_MIN_BUDGET / 2).bagged
+    assert not make_validation(X, y, Task.REGRESSION, method="holdout").bagged
+    big = X.sample(CV_MAX_ROWS + 1, replace=True, random_state=0)
+    assert not make_validation(big, np.ones(len(big)), Task.REGRESSION, time_budget=60).bagged
+    folds = make_validation(X, y, Task.REGRESSION, method="cv").folds
+    # every row is held out exactly once
+    assert sorted(np.concatenate([f.X_valid.index for f in folds])) == sorted(X.index)
+
+
+def test_unknown_validation_is_a_configuration_error(ames):
+    with pytest.raises(automl.errors.ConfigurationError, match="validation"):
+        automl.fit(ames, "Sale_Price", validation="bootstrap", verbose=0)

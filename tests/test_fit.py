@@ -41,7 +41,8 @@ def test_binary_on_credit_data(credit, tmp_path):
 
 
 def test_multiclass_on_hpc_data(hpc):
-    result = automl.fit(hpc, "class", n_trials=10, time_budget=120, verbose=0)
+    result = automl.fit(hpc, "class", n_trials=10, time_budget=120, validation="holdout",
+                        verbose=0)
     assert result.task == "multiclass" and result.metric == "log_loss"
     assert set(result.classes) == {"VF", "F", "M", "L"}
     complete = result.leaderboard[result.leaderboard["status"] == "complete"]
@@ -63,6 +64,7 @@ def test_regression_on_concrete(concrete):
 def test_same_seed_and_n_trials_give_the_same_leaderboard(concrete):
     def board(seed):
         r = automl.fit(concrete, "compressive_strength", n_trials=12, time_budget=120,
+                       validation="holdout",
                        seed=seed, verbose=0)
         return r.leaderboard[["model", "rmse", "params", "status"]]
 
@@ -92,7 +94,8 @@ def test_progress_lines_and_verbose_zero(concrete, capsys):
 
 @pytest.mark.parametrize("tuner", ["random", "grid"])
 def test_other_tuners(concrete, tuner):
-    result = automl.fit(concrete, "compressive_strength", n_trials=10, tuner=tuner, verbose=0)
+    result = automl.fit(concrete, "compressive_strength", n_trials=10, tuner=tuner,
+                        validation="holdout", verbose=0)
     assert result.leaderboard["status"].eq("complete").sum() >= 8
 
 

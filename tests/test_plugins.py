@@ -41,7 +41,7 @@ def test_installed_package_is_discovered_listed_and_used(with_installed, small_c
     import automl_demo
 
     result = automl.fit(small_credit, "Status", models=["demo_tree"], n_trials=4,
-                        time_budget=30, ensemble=False, verbose=0)
+                        time_budget=30, ensemble=False, validation="holdout", verbose=0)
     assert set(result.leaderboard["model"]) == {"demo_tree"}
     assert result.best == "demo_tree"
     assert automl_demo.SEEN["trials"] >= 4  # the observer hook saw every trial
@@ -58,7 +58,7 @@ def test_plugin_written_from_the_design_card_alone(with_installed, hpc):
 
     check_plugin("design_example")
     result = automl.fit(hpc.sample(800, random_state=0), "class", models=["knn"], n_trials=3,
-                        verbose=0)
+                        ensemble=False, verbose=0)
     assert result.best == "knn" and len(result.leaderboard) == 3
     assert result.leaderboard["status"].eq("complete").all()
 

@@ -48,7 +48,7 @@ def test_dates_and_text_become_features_and_ids_are_dropped(credit):
     df["customer_id"] = np.arange(len(df))
     with pytest.warns(DataWarning, match="customer_id"):
         result = automl.fit(df, "Status", models=["linear"], n_trials=2, ensemble=False,
-                            verbose=0)
+                            validation="holdout", verbose=0)
     kinds = {c.name: c.kind for c in result.feature_schema.columns}
     assert kinds["applied"] == "datetime" and kinds["note"] == "text"
     assert "customer_id" in result.dropped_columns and "customer_id" not in kinds

@@ -18,7 +18,7 @@ from automl.schema import FeatureSchema
 from automl.search import SearchSetup, run_search
 from automl.selection import select_models, select_tuner
 from automl.specs import Task
-from automl.split import train_valid_split
+from automl.split import VALIDATION_CHOICES, make_validation
 from automl.target_transform import TargetScale
 
 #: the budget may be overrun by this fraction plus one second at most
@@ -28,7 +28,7 @@ OVERRUN_FRACTION, OVERRUN_SECONDS = 0.05, 1.0
 def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         metric: str | None = None, time_budget: float = 60, models: list[str] | None = None,
         tuner: str = "tpe", seed: int = 0, n_trials: int | None = None,
-        ensemble: bool = True, verbose: int = 1) -> FitResult:
+        ensemble: bool = True, validation: str = "auto", verbose: int = 1) -> FitResult:
     """Check ``df``, search models and parameters for predicting ``target`` and return the
     refitted winner.
 
@@ -41,13 +41,17 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     - ``n_trials``: stop after this many trials even if time is left.
     - ``ensemble``: return a greedy weighted ensemble of the best trials when it scores better
       on the held-out rows than the best single model (the leaderboard shows it as "ensemble").
+    - ``validation``: "holdout" scores each trial on one held-out fifth of the rows and refits
+      the winner on all rows; "cv" scores it by 5-fold cross-validation and keeps the five fold
+      models as a bag; "auto" (default) takes "cv" up to 10,000 rows (where one held-out split
+      is too small to trust) when ``time_budget`` is at least 20 s, else "holdout".
     - ``verbose``: 0 is silent; 1 shows a line per trial on stderr.
 
     Raises :class:`automl.errors.DataValidationError` listing every problem with the data and
     :class:`automl.errors.ConfigurationError` for an argument it cannot use.
     """
     started = time.monotonic()
-    _check_arguments(time_budget, n_trials)
+    _check_arguments(time_budget, n_trials, validation)
     deadline = started + time_budget
     progress = Progress(verbose, started)
     df, task = check_training_data(df, target, task)
@@ -64,13 +68,13 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
                         select_tuner(registry, tuner), chosen_metric, task,
                         {kind: profile.names(kind) for kind in _kinds(profile)}, seed,
                         target_scale)
-    split = train_valid_split(X, y, task, seed)
+    folds = make_validation(X, y, task, seed, validation, time_budget)
     progress.say(f"{task.value} task, {chosen_metric.name} "
                  f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
-                 f"{len(split.y_train)} training / {len(split.y_valid)} held-out rows, "
+                 f"{folds.describe()}, "
                  f"{len(profile.features)} features, models {sorted(setup.models)}"
                  f"{', log target' if target_scale and target_scale.log else ''}")
-    outcome = run_search(setup, split, deadline=deadline,
+    outcome = run_search(setup, folds, deadline=deadline,
                          hard_deadline=started + time_budget * (1 + OVERRUN_FRACTION),
                          n_trials=n_trials, progress=progress)
     final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
@@ -83,12 +87,15 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         fit_seconds=time.monotonic() - started, dropped_columns=profile.dropped)
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
-                 f"{'refitted on all rows' if final.refitted else 'not refitted: no time left'})")
+                 f"{_refit_words(final.refitted, outcome.bagged)})")
     notify("on_fit_end", result=result)
     return result
 
 
-def _check_arguments(time_budget: float, n_trials: int | None) -> None:
+def _check_arguments(time_budget: float, n_trials: int | None, validation: str) -> None:
+    if validation not in VALIDATION_CHOICES:
+        raise ConfigurationError(f"validation={validation!r}: use one of "
+                                 f"{list(VALIDATION_CHOICES)}")
     if not isinstance(time_budget, int | float) or not time_budget > 0:
         raise ConfigurationError(f"time_budget={time_budget!r}: give a positive number of "
                                  f"seconds")
@@ -100,3 +107,9 @@ def _kinds(profile: Profile) -> list[str]:
     return sorted({c.kind for c in profile.columns})
 
 
+
+
+def _refit_words(refitted: bool, bagged: bool) -> str:
+    if bagged:
+        return "a bag of fold models, which between them saw every row"
+    return "refitted on all rows" if refitted else "not refitted: no time left"

@@ -30,8 +30,9 @@ ENSEMBLE_NAME = "ensemble"
 @dataclass
 class FinalModel:
     """The returned model, its name and parameters for the leaderboard, its held-out score,
-    whether every part of it was refitted on all rows, and the ensemble's own leaderboard row
-    (None when a single model won)."""
+    whether every part of it was refitted on all rows (never, for bags of fold models: between
+    them they have seen every row), and the ensemble's own leaderboard row (None when a single
+    model won)."""
 
     model: Any
     name: str
@@ -56,10 +57,10 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
         members = [candidates[n] for n in numbers]
         # Heaviest members first: where time runs short, the ones that count most are refitted
         # and the rest keep their fit on the training part.
-        fitted, refitted = [], True
+        fitted, refitted = [], not outcome.bagged
         for m in members:
-            pipeline, done = refit(setup, m.record, m.pipeline, outcome.train_rows, X, y,
-                                   deadline)
+            pipeline, done = (m.pipeline, False) if outcome.bagged else refit(
+                setup, m.record, m.pipeline, outcome.train_rows, X, y, deadline)
             fitted.append(pipeline)
             refitted = refitted and done
         needed = sum(m.record.fit_seconds for m in members)
@@ -71,8 +72,8 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
                              needed, "complete")
         final = FinalModel(model, ENSEMBLE_NAME, params, selection.score, refitted, record)
     else:
-        pipeline, refitted = refit(setup, best, outcome.best_pipeline, outcome.train_rows, X, y,
-                                   deadline)
+        pipeline, refitted = (outcome.best_pipeline, False) if outcome.bagged else refit(
+            setup, best, outcome.best_pipeline, outcome.train_rows, X, y, deadline)
         final = FinalModel(pipeline, best.model, best.params, best.score, refitted)
     if setup.target_scale is not None:
         final.model = ScaledTargetModel(final.model, setup.target_scale)

@@ -8,6 +8,7 @@ say it cannot finish in the time left is skipped; time for the refit is kept in 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -19,7 +20,7 @@ import numpy as np
 import optuna
 from sklearn.pipeline import Pipeline
 
-from automl.ensemble import held_out_prediction, prediction_score
+from automl.ensemble import WeightedEnsemble, held_out_prediction, prediction_score
 from automl.errors import SearchError
 from automl.fitting import fit_pipeline
 from automl.metrics import Metric, score_model
@@ -27,7 +28,7 @@ from automl.pipeline import build_pipeline
 from automl.plugins import notify
 from automl.progress import Progress
 from automl.specs import FitContext, ModelSpec, PreprocessorSpec, Task, TunerSpec
-from automl.split import Split
+from automl.split import Validation
 from automl.target_transform import TargetScale
 
 MAX_CONSECUTIVE_SKIPS = 3
@@ -79,22 +80,23 @@ class Candidate:
     part, and its held-out prediction (on the target's own scale)."""
 
     record: TrialRecord
-    pipeline: Pipeline
+    pipeline: Any
     prediction: np.ndarray
 
 
 @dataclass
 class SearchOutcome:
-    """Every trial in order, the best one, its pipeline as fitted on the training part, and the
-    candidates for the ensemble (by trial number) with the held-out target they were scored on.
-    """
+    """Every trial in order, the best one, its pipeline as fitted on the training part (with
+    cross-validation, the bag of its fold models), the candidates for the ensemble (by trial
+    number), the held-out target they were scored on and whether the models are fold bags."""
 
     trials: list[TrialRecord] = field(default_factory=list)
     best: TrialRecord | None = None
-    best_pipeline: Pipeline | None = None
+    best_pipeline: Any = None
     train_rows: int = 0
     candidates: dict[int, Candidate] = field(default_factory=dict)
     y_valid: np.ndarray | None = None
+    bagged: bool = False
 
 
 def param_name(model: str, name: str) -> str:
@@ -155,15 +157,17 @@ def grid_plan(models: list[ModelSpec]) -> list[dict[str, Any]]:
 
 
 class _Search:
-    def __init__(self, setup: SearchSetup, split: Split, deadline: float, hard_deadline: float,
-                 n_trials: int | None, progress: Progress) -> None:
-        self.setup, self.split, self.progress = setup, split, progress
+    def __init__(self, setup: SearchSetup, validation: Validation, deadline: float,
+                 hard_deadline: float, n_trials: int | None, progress: Progress) -> None:
+        self.setup, self.validation, self.progress = setup, validation, progress
         self.deadline, self.hard_deadline, self.n_trials = deadline, hard_deadline, n_trials
-        scale = setup.target_scale
-        self.outcome = SearchOutcome(train_rows=len(split.y_train), y_valid=(
-            split.y_valid if scale is None else scale.to_target(split.y_valid)))
-        self.refit_scale = REFIT_SAFETY * (len(split.y_train) + len(split.y_valid)) / max(
-            len(split.y_train), 1)
+        scale, first = setup.target_scale, validation.folds[0]
+        y_valid = validation.y_valid
+        self.outcome = SearchOutcome(
+            train_rows=len(first.y_train), bagged=validation.bagged,
+            y_valid=y_valid if scale is None else scale.to_target(y_valid))
+        self.refit_scale = REFIT_SAFETY * (len(first.y_train) + len(first.y_valid)) / max(
+            len(first.y_train), 1)
         sampler = setup.tuner.sampler(setup.seed)
         self.study = optuna.create_study(
             direction=setup.metric.direction, sampler=sampler,
@@ -175,9 +179,12 @@ class _Search:
                                          user_attrs={"given": point})
 
     def reserve(self) -> float:
-        """Seconds kept back for refitting the current best on all rows."""
+        """Seconds kept back for refitting the current best on all rows (none for a bag of
+        fold models, which is not refitted)."""
         best = self.outcome.best
-        return 0.0 if best is None else best.fit_seconds * self.refit_scale + REFIT_MARGIN
+        if best is None or self.outcome.bagged:
+            return 0.0
+        return best.fit_seconds * self.refit_scale + REFIT_MARGIN
 
     def trial_deadline(self) -> float:
         return self.deadline - self.reserve()
@@ -221,18 +228,19 @@ class _Search:
 
     def _too_slow(self, spec: ModelSpec, record: TrialRecord) -> bool:
         # A trial that would run into the refit's reserve costs the refit, which is worth more
-        # than one more trial: judge by what this model took before.
-        seen = [t.fit_seconds for t in self.outcome.trials
-                if t.model == spec.name and t.status == "complete"][-5:]
+        # than one more trial: judge by what this model took before, and a model not yet seen
+        # by what a typical trial took (it must not start in the last moments and overrun).
+        done = [t for t in self.outcome.trials if t.status == "complete"]
+        seen = [t.fit_seconds for t in done if t.model == spec.name][-5:]
         left = self.trial_deadline() - time.monotonic()
-        needed = max(seen, default=0.0)
+        needed = max(seen) if seen else float(np.median([t.fit_seconds for t in done] or [0]))
         if needed > left and self.outcome.best is not None:
             record.error = f"needs about {needed:.1f}s, {max(left, 0):.1f}s left"
             return True
         return False
 
     def _fit_and_score(self, trial: optuna.Trial, spec: ModelSpec, record: TrialRecord) -> None:
-        split, pruned = self.split, []
+        pruned: list[int] = []
 
         def report(step: int, value: float) -> bool:
             trial.report(float(value), step)
@@ -241,36 +249,45 @@ class _Search:
                 return True
             return False
 
-        context = FitContext(X_valid=split.X_valid, y_valid=split.y_valid,
-                             deadline=self.trial_deadline(), report=report, seed=self.setup.seed,
-                             log=training_log(spec.name, trial.number))
-        # read X_valid when called: fit_pipeline swaps in the preprocessed rows
-        context.score = lambda est: score_model(self.setup.metric, est, context.X_valid,
-                                                context.y_valid)
-        pipeline = self.setup.pipeline(spec.name, record.params)
-        started = time.monotonic()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit_pipeline(pipeline, spec, split.X_train, split.y_train, context)
-            if pruned:
-                record.fit_seconds = time.monotonic() - started
-                record.status = "pruned"
-                self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-                return
-            prediction = held_out_prediction(pipeline, split.X_valid, self.setup.task)
-            if self.setup.target_scale is not None:
-                prediction = self.setup.target_scale.to_target(prediction)
-            score = prediction_score(self.setup.metric, self.setup.task, prediction,
-                                     self.outcome.y_valid)
-            record.fit_seconds = time.monotonic() - started
+        started, fitted, parts = time.monotonic(), [], []
+        for i, fold in enumerate(self.validation.folds):
+            if i and time.monotonic() > self.trial_deadline():
+                raise TimeoutError(f"out of time after {i} of {len(self.validation.folds)} "
+                                   f"folds")
+            # the pruner judges the first fold; later folds repeat its steps
+            context = FitContext(X_valid=fold.X_valid, y_valid=fold.y_valid,
+                                 deadline=self.trial_deadline(),
+                                 report=report if i == 0 else _never_prune,
+                                 seed=self.setup.seed, log=training_log(spec.name, trial.number))
+            # read X_valid when called: fit_pipeline swaps in the preprocessed rows
+            context.score = functools.partial(_context_score, self.setup.metric, context)
+            pipeline = self.setup.pipeline(spec.name, record.params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit_pipeline(pipeline, spec, fold.X_train, fold.y_train, context)
+                if pruned:
+                    record.fit_seconds = time.monotonic() - started
+                    record.status = "pruned"
+                    self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                    return
+                parts.append(held_out_prediction(pipeline, fold.X_valid, self.setup.task))
+            fitted.append(pipeline)
+        prediction = np.concatenate(parts)
+        if self.setup.target_scale is not None:
+            prediction = self.setup.target_scale.to_target(prediction)
+        score = prediction_score(self.setup.metric, self.setup.task, prediction,
+                                 self.outcome.y_valid)
+        record.fit_seconds = time.monotonic() - started
         if not math.isfinite(score):
             raise ValueError(f"held-out {self.setup.metric.name} is {score}")
         record.score, record.status = score, "complete"
         self.study.tell(trial, score)
+        model = fitted[0] if len(fitted) == 1 else WeightedEnsemble(
+            fitted, [1.0] * len(fitted), self.setup.task)
         best = self.outcome.best
         if best is None or self.setup.metric.better(score, best.score):  # type: ignore[arg-type]
-            self.outcome.best, self.outcome.best_pipeline = record, pipeline
-        self._keep_candidate(Candidate(record, pipeline, prediction))
+            self.outcome.best, self.outcome.best_pipeline = record, model
+        self._keep_candidate(Candidate(record, model, prediction))
 
     def _keep_candidate(self, new: Candidate) -> None:
         # Bounded so that memory stays flat however many trials run: forests are large.
@@ -296,13 +313,21 @@ class _Search:
                task=self.setup.task.value)
 
 
-def run_search(setup: SearchSetup, split: Split, *, deadline: float, hard_deadline: float,
-               n_trials: int | None, progress: Progress) -> SearchOutcome:
+def run_search(setup: SearchSetup, validation: Validation, *, deadline: float,
+               hard_deadline: float, n_trials: int | None, progress: Progress) -> SearchOutcome:
     """Run trials until ``n_trials`` are done or the time left before ``deadline`` is needed
     for the refit; keeps going past it (up to ``hard_deadline``) only while no model has been
     fitted at all. Raises :class:`SearchError` when no trial completed."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return _Search(setup, split, deadline, hard_deadline, n_trials, progress).run()
+    return _Search(setup, validation, deadline, hard_deadline, n_trials, progress).run()
+
+
+def _never_prune(step: int, value: float) -> bool:
+    return False
+
+
+def _context_score(metric: Metric, context: FitContext, estimator: Any) -> float:
+    return score_model(metric, estimator, context.X_valid, context.y_valid)
 
 
 def training_log(model: str, trial: int) -> Any:

@@ -81,7 +81,8 @@ def test_training_curve_reaches_the_observers():
     plugins.register_plugin(recorder, "curve_recorder")
     try:
         frame = X.assign(target=y)
-        result = automl.fit(frame, "target", models=["torch_mlp"], n_trials=2, verbose=0)
+        result = automl.fit(frame, "target", models=["torch_mlp"], n_trials=2,
+                            validation="holdout", verbose=0)
     finally:
         plugins.unregister_plugin("curve_recorder")
     trials = {trial for _, trial, _, _ in recorder.steps}

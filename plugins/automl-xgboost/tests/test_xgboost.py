@@ -39,7 +39,7 @@ def credit():
 
 def test_early_stopping_and_refit_with_the_rounds_found(credit):
     result = automl.fit(credit, "Status", models=["xgboost"], n_trials=3, ensemble=False,
-                        verbose=0)
+                        validation="holdout", verbose=0)
     model = result.pipeline.named_steps["model"]
     assert result.refitted
     trial_rounds = [p["n_estimators"] for p in result.leaderboard["params"]]

@@ -21,6 +21,7 @@ from sklearn.preprocessing import (
 from automl.builtins.transformers import (
     CardinalitySplit,
     CategoryDtype,
+    ClipToTrainingRange,
     DatetimeFeatures,
     TextTfidf,
     as_category_strings,
@@ -36,7 +37,8 @@ MAX_TEXT_FEATURES = 100
 def _numeric(columns: list[str], ctx: PrepContext) -> Pipeline:
     steps: list[Any] = [SimpleImputer(strategy="median", add_indicator=True)]
     if ctx.scale:
-        steps.append(StandardScaler())
+        # the models that want scaling are the ones that extrapolate: keep inputs in range
+        steps += [ClipToTrainingRange(), StandardScaler()]
     return make_pipeline(*steps)
 
 

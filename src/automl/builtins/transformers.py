@@ -150,3 +150,30 @@ class CategoryDtype(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.asarray(self.columns_, dtype=object)
+
+
+class ClipToTrainingRange(TransformerMixin, BaseEstimator):
+    """Clips each column to the range it had in training.
+
+    Models that extrapolate (linear models, networks) answer a value far outside the training
+    range with a prediction as far outside; trees cannot. Clipping keeps an unusual row's
+    prediction within what the training data supports.
+    """
+
+    def fit(self, X: np.ndarray, y: object = None) -> ClipToTrainingRange:
+        values = np.asarray(X, dtype=float)
+        self.n_features_in_ = values.shape[1]
+        if hasattr(X, "columns"):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.low_ = np.nanmin(values, axis=0) if len(values) else np.zeros(values.shape[1])
+        self.high_ = np.nanmax(values, axis=0) if len(values) else np.zeros(values.shape[1])
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return np.clip(np.asarray(X, dtype=float), self.low_, self.high_)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        if input_features is None:
+            return getattr(self, "feature_names_in_", np.asarray(
+                [f"x{i}" for i in range(self.n_features_in_)], dtype=object))
+        return np.asarray(input_features, dtype=object)
