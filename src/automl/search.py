@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 from automl.ensemble import WeightedEnsemble, held_out_prediction, prediction_score
 from automl.errors import SearchError
 from automl.fitting import fit_pipeline
+from automl.memory import release_freed_memory
 from automl.metrics import Metric, score_model
 from automl.pipeline import build_pipeline
 from automl.plugins import notify
@@ -195,6 +196,7 @@ class _Search:
             if time.monotonic() >= self.trial_deadline() and not self._need_first_model():
                 break
             record = self._one_trial()
+            release_freed_memory()
             skips = skips + 1 if record.status == "skipped" else 0
             if skips >= MAX_CONSECUTIVE_SKIPS:
                 break
@@ -251,7 +253,7 @@ class _Search:
 
         started, fitted, parts = time.monotonic(), [], []
         for i, fold in enumerate(self.validation.folds):
-            if i and time.monotonic() > self.trial_deadline():
+            if i and time.monotonic() > self.trial_deadline() and self.outcome.best:
                 raise TimeoutError(f"out of time after {i} of {len(self.validation.folds)} "
                                    f"folds")
             # the pruner judges the first fold; later folds repeat its steps

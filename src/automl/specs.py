@@ -36,7 +36,9 @@ class FitContext:
       it stops and returns what it has (see :meth:`remaining`).
     - ``report(step, value)``: records an intermediate held-out score in the search's metric
       (see ``score``) and returns True when the pruner says to stop; the model then stops and
-      returns, and the trial is recorded as pruned.
+      returns, and the trial is recorded as pruned. Under cross-validation the custom ``fit``
+      runs once per fold; the pruner judges the first fold, and ``report`` never stops later
+      ones.
     - ``score(estimator)``: the held-out score of a (partly) fitted estimator in the search's
       metric, ready for ``report``; None when there is no held-out split.
     - ``log(step, **values)``: the training curve (losses per epoch, say), passed on to the

@@ -53,7 +53,7 @@ def _forest(classifier: type, regressor: type, params: dict[str, Any], task: Tas
 
 
 #: leaves a whole forest may grow: fully grown trees on a large table take gigabytes
-FOREST_LEAVES = 150_000
+FOREST_LEAVES = 60_000
 
 
 def _fit_forest(estimator: Any, X: Any, y: Any, context: Any) -> Any:
