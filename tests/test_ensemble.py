@@ -153,3 +153,12 @@ def test_auto_validation_follows_rows_and_budget(ames):
 def test_unknown_validation_is_a_configuration_error(ames):
     with pytest.raises(automl.errors.ConfigurationError, match="validation"):
         automl.fit(ames, "Sale_Price", validation="bootstrap", verbose=0)
+
+
+def test_freed_memory_is_given_back_where_the_allocator_allows():
+    import platform
+
+    from automl.memory import release_freed_memory
+
+    released = release_freed_memory()
+    assert released is (platform.libc_ver()[0] == "glibc")  # a no-op without glibc

@@ -226,6 +226,7 @@ def test_bento_carries_the_winners_plugin_and_a_dockerfile(credit, tmp_path):
     frame = credit.sample(600, random_state=5)
     for models, wanted in [(["xgboost"], "automl_xgboost"), (["linear"], None)]:
         result = automl.fit(frame, "Status", models=models, n_trials=1, verbose=0)
+        assert result.model_names == models
         tag = build_bento(result.save(tmp_path / models[0]), f"bento-{models[0]}")
         root = Path(bentoml.get(tag).path)
         wheels = sorted(p.name for p in (root / "env" / "python" / "wheels").glob("*.whl"))
@@ -233,3 +234,19 @@ def test_bento_carries_the_winners_plugin_and_a_dockerfile(credit, tmp_path):
         assert [w for w in wheels if w.startswith("automl_")] == (
             [w for w in wheels if wanted and w.startswith(wanted)])
         assert (root / "env" / "docker" / "Dockerfile").is_file()
+
+
+def test_an_ensembles_bento_carries_every_members_plugin(credit, tmp_path):
+    import dataclasses
+
+    from automl.serving.bento import python_options
+
+    result = automl.fit(credit.sample(300, random_state=1), "Status", models=["linear"],
+                        n_trials=1, verbose=0)
+    mixed = dataclasses.replace(result, best="ensemble",
+                                best_params={"xgboost#3": 0.6, "linear#0": 0.4})
+    assert mixed.model_names == ["linear", "xgboost"]
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    options = python_options(wheels, mixed.model_names)
+    assert any(w.startswith("wheels/automl_xgboost-") for w in options["wheels"])

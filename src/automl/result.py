@@ -53,8 +53,10 @@ def make_leaderboard(trials: list[TrialRecord], metric: str, greater_is_better: 
 class FitResult:
     """The outcome of a fit: the winning pipeline and everything needed to use and trust it.
 
-    ``best`` names the winning model and ``valid_score`` its held-out score; ``refitted`` tells
-    whether it was refitted on all rows (it is not when the time budget had no room for that).
+    ``best`` names the winning model ("ensemble" for a weighted ensemble of trials, whose members
+    and weights are in ``best_params``) and ``valid_score`` its held-out (or out-of-fold) score;
+    ``refitted`` tells whether it was refitted on all rows (it is not when the time budget had no
+    room for that, nor for the bags of fold models cross-validation keeps).
     """
 
     pipeline: Any
@@ -70,6 +72,14 @@ class FitResult:
     fit_seconds: float = 0.0
     dropped_columns: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=library_versions)
+
+    @property
+    def model_names(self) -> list[str]:
+        """The registered models the returned model is made of: the winner's, or every member's
+        of an ensemble (whose ``best_params`` map "model#trial" to weight)."""
+        if self.best != "ensemble":
+            return [self.best]
+        return sorted({member.rsplit("#", 1)[0] for member in self.best_params})
 
     @property
     def schema(self) -> pa.DataFrameSchema:

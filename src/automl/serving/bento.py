@@ -30,9 +30,9 @@ def model_name(name: str | None, path: Path) -> str:
     return re.sub(r"[^a-z0-9_.-]+", "-", raw.lower()).strip("-.") or "automl-model"
 
 
-def store_model(model_dir: str | Path, name: str | None = None) -> tuple[str, str]:
+def store_model(model_dir: str | Path, name: str | None = None) -> tuple[str, list[str]]:
     """Copy a directory written by ``FitResult.save`` into the BentoML model store; returns
-    the model tag (name:version) and the winning model's name."""
+    the model tag (name:version) and the names of the models it is made of."""
     import automl
 
     src = Path(model_dir)
@@ -42,7 +42,7 @@ def store_model(model_dir: str | Path, name: str | None = None) -> tuple[str, st
     with bentoml.models.create(model_name(name, src), labels=labels,
                                metadata={"valid_score": result.valid_score}) as model:
         shutil.copytree(src, model.path, dirs_exist_ok=True)
-    return str(model.tag), result.best
+    return str(model.tag), result.model_names
 
 
 def _source_dir(name: str) -> Path | None:
@@ -63,14 +63,16 @@ def plugin_distribution(model: str) -> str | None:
     return None
 
 
-def python_options(wheel_dir: Path, model: str) -> dict[str, Any]:
-    """The Bento's Python environment: BentoML, automl, and the plugin distribution that
-    provides ``model`` (the winner), as wheels built from their folders when they were
-    installed from a checkout (they are not on a package index then), else pinned to the
-    installed version. Wheel paths are relative to the build context, ``wheel_dir``'s parent."""
+def python_options(wheel_dir: Path, models: list[str]) -> dict[str, Any]:
+    """The Bento's Python environment: BentoML, automl, and the plugin distributions that
+    provide ``models`` (the winner, or an ensemble's members), as wheels built from their
+    folders when they were installed from a checkout (they are not on a package index then),
+    else pinned to the installed version. Wheel paths are relative to the build context,
+    ``wheel_dir``'s parent."""
     bentoml = _bentoml()
     packages, wheels = [f"bentoml=={bentoml.__version__}"], []
-    for name in filter(None, ("automl", plugin_distribution(model))):
+    plugins = sorted(set(filter(None, (plugin_distribution(m) for m in models))))
+    for name in ["automl", *plugins]:
         try:
             dist = distribution(name)
         except PackageNotFoundError:
@@ -93,7 +95,7 @@ def python_options(wheel_dir: Path, model: str) -> dict[str, Any]:
 def build_bento(model_dir: str | Path, name: str | None = None) -> str:
     """Store the model and build a Bento serving it; returns the Bento tag."""
     bentoml = _bentoml()
-    tag, winner = store_model(model_dir, name)
+    tag, made_of = store_model(model_dir, name)
     # BentoML reads the build context's files only below the working directory
     with tempfile.TemporaryDirectory() as context, contextlib.chdir(context):
         wheels = Path(context) / "wheels"
@@ -103,7 +105,7 @@ def build_bento(model_dir: str | Path, name: str | None = None) -> str:
             name=model_name(name, Path(model_dir)),
             args={"model": tag},
             models=[tag],
-            python=python_options(wheels, winner),
+            python=python_options(wheels, made_of),
             labels={"model": tag},
             description=f"automl model {tag}",
             build_ctx=context,
