@@ -98,11 +98,11 @@ def plot(records: pd.DataFrame, path: Path) -> None:
 
     pivot = records.pivot(index="table", columns="framework", values="normalised")
     pivot = pivot[list(summary(records).index)]
-    ax = pivot.plot.bar(figsize=(10, 4.5), width=0.8)
+    ax = pivot.plot.bar(figsize=(11, 4.5), width=0.8)
     ax.set_ylabel("normalised score (1 = best in run)")
     ax.set_ylim(max(0.0, float(pivot.min().min()) - 0.05), 1.01)
     ax.set_title(f"Suite at {records['budget'].iloc[0]:g} s")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     plt.xticks(rotation=30, ha="right", fontsize=8)
     plt.tight_layout()
     plt.savefig(path, dpi=110)
