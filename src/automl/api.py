@@ -107,8 +107,6 @@ def _kinds(profile: Profile) -> list[str]:
     return sorted({c.kind for c in profile.columns})
 
 
-
-
 def _refit_words(refitted: bool, bagged: bool) -> str:
     if bagged:
         return "a bag of fold models, which between them saw every row"

@@ -19,6 +19,8 @@ from automl.metrics import Metric
 from automl.specs import Task
 
 ROUNDS = 25
+#: the name an ensemble goes by in the leaderboard and ``FitResult.best``
+ENSEMBLE_NAME = "ensemble"
 
 
 def held_out_prediction(model: Any, X: Any, task: Task) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from automl.ensemble import WeightedEnsemble, select
+from automl.ensemble import ENSEMBLE_NAME, WeightedEnsemble, select
 from automl.fitting import fit_pipeline
 from automl.search import (
     REFIT_SAFETY,
@@ -23,8 +23,6 @@ from automl.search import (
 )
 from automl.specs import FitContext
 from automl.target_transform import ScaledTargetModel
-
-ENSEMBLE_NAME = "ensemble"
 
 
 @dataclass

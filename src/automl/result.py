@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from automl.ensemble import ENSEMBLE_NAME
 from automl.errors import ConfigurationError, DataValidationError, Failure, ModelLoadError
 from automl.metrics import get_metric
 from automl.profile import encode_target
@@ -77,7 +78,7 @@ class FitResult:
     def model_names(self) -> list[str]:
         """The registered models the returned model is made of: the winner's, or every member's
         of an ensemble (whose ``best_params`` map "model#trial" to weight)."""
-        if self.best != "ensemble":
+        if self.best != ENSEMBLE_NAME:
             return [self.best]
         return sorted({member.rsplit("#", 1)[0] for member in self.best_params})
 
