@@ -162,3 +162,44 @@ def test_freed_memory_is_given_back_where_the_allocator_allows():
 
     released = release_freed_memory()
     assert released is (platform.libc_ver()[0] == "glibc")  # a no-op without glibc
+
+
+class _Stepper:
+    """A model whose custom fit reports a held-out score per step, as its ``quality`` says: the
+    first five trials report well, the sixth badly, so the median pruner must stop the sixth."""
+
+    @automl.hookimpl
+    def register_models(self, register):
+        from sklearn.linear_model import LogisticRegression
+
+        def fit(estimator, X, y, context):
+            estimator.fit(X, y)
+            for step in (1, 2, 3):
+                if context.report(step, estimator.quality):
+                    return estimator
+            return estimator
+
+        def build(params, task):
+            model = LogisticRegression(max_iter=200)
+            model.quality = params["quality"]
+            return model
+
+        good, bad = {"quality": 0.9}, {"quality": 0.1}
+        register(automl.ModelSpec("stepper", {"binary"}, build, lambda trial: {},
+                                  defaults=(good, good, good, good, good, bad), fit=fit))
+
+
+def test_median_pruner_stops_a_trial_that_lags_the_others():
+    from sklearn.datasets import load_breast_cancer
+
+    from automl import plugins
+
+    df = load_breast_cancer(as_frame=True).frame
+    plugins.register_plugin(_Stepper(), "stepper_plugin")
+    try:
+        result = automl.fit(df, "target", models=["stepper"], n_trials=6, ensemble=False,
+                            validation="holdout", verbose=0)
+    finally:
+        plugins.unregister_plugin("stepper_plugin")
+    board = result.leaderboard.sort_values("trial")
+    assert list(board["status"]) == ["complete"] * 5 + ["pruned"]

@@ -261,8 +261,7 @@ class _Search:
                                  deadline=self.trial_deadline(),
                                  report=report if i == 0 else _never_prune,
                                  seed=self.setup.seed, log=training_log(spec.name, trial.number))
-            # read X_valid when called: fit_pipeline swaps in the preprocessed rows
-            context.score = functools.partial(_context_score, self.setup.metric, context)
+            context.score = held_out_scorer(self.setup.metric, context)
             pipeline = self.setup.pipeline(spec.name, record.params)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -326,6 +325,12 @@ def run_search(setup: SearchSetup, validation: Validation, *, deadline: float,
 
 def _never_prune(step: int, value: float) -> bool:
     return False
+
+
+def held_out_scorer(metric: Metric, context: FitContext) -> Any:
+    """A ``FitContext.score``: ``metric`` of an estimator on the context's held-out rows, read
+    when called, since ``fit_pipeline`` swaps in the preprocessed rows."""
+    return functools.partial(_context_score, metric, context)
 
 
 def _context_score(metric: Metric, context: FitContext, estimator: Any) -> float:

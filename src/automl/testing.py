@@ -31,7 +31,7 @@ from automl.fitting import fit_pipeline
 from automl.metrics import get_metric, score_model
 from automl.pipeline import build_pipeline
 from automl.plugins import Registry, collect, get_plugin_manager, plugin_infos
-from automl.search import ModelTrial, study_params
+from automl.search import ModelTrial, held_out_scorer, study_params
 from automl.specs import FitContext, ModelSpec, PrepContext, PreprocessorSpec, Task, TunerSpec
 from automl.split import Split, train_valid_split
 
@@ -244,7 +244,7 @@ def _fitted(spec: ModelSpec, task: Task, registry: Registry) -> tuple[Any, Split
     context = FitContext(X_valid=split.X_valid, y_valid=split.y_valid,
                          deadline=time.monotonic() + FIT_SECONDS)
     metric = get_metric(None, task)
-    context.score = lambda est: score_model(metric, est, context.X_valid, context.y_valid)
+    context.score = held_out_scorer(metric, context)
     fit_pipeline(pipeline, spec, split.X_train, split.y_train, context)
     return pipeline, split
 
