@@ -213,6 +213,16 @@ def test_unseen_category_is_still_predicted(credit_served):
     assert answer.status_code == 200 and len(answer.json()["predictions"]) == 2
 
 
+def test_the_service_cleans_requests_as_the_fit_cleaned_the_table(credit_served):
+    s = credit_served
+    rows = s.rows(4)
+    tidy = [dict(r, Home="rent", Income=None) for r in rows]
+    messy = [dict(r, Home=" RENT ", Income="N/A") for r in rows]
+    answers = [s.post("predict_proba", {"rows": body}) for body in (tidy, messy)]
+    assert [a.status_code for a in answers] == [200, 200], answers[1].text
+    assert answers[0].json() == answers[1].json()
+
+
 def test_predict_proba_on_a_regressor_is_a_4xx(concrete_served):
     answer = concrete_served.post("predict_proba", {"rows": concrete_served.rows(2)})
     assert answer.status_code == 404 and "use /predict" in answer.json()["error"]

@@ -2,7 +2,8 @@
 
 ``automl.fit(df, target)`` checks the data, searches models and parameters inside a time budget
 and returns a :class:`FitResult` that predicts, scores and saves; ``automl.load`` reads it back.
-Plugins register models, preprocessors and tuners with the hooks in :mod:`automl.hookspecs`.
+Plugins register models, preprocessors, cleaning steps and tuners with the hooks in
+:mod:`automl.hookspecs`.
 
 ``import automl`` stays light: scikit-learn, Optuna, pandas and pandera are imported on first use
 of ``fit``, ``load`` or ``FitResult``.
@@ -12,7 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from automl.errors import AutoMLError, DataValidationError
 from automl.hookspecs import hookimpl
-from automl.specs import FitContext, ModelSpec, PrepContext, PreprocessorSpec, Task, TunerSpec
+from automl.specs import (
+    CleanContext,
+    CleanerSpec,
+    FitContext,
+    ModelSpec,
+    PrepContext,
+    PreprocessorSpec,
+    SearchChoice,
+    Task,
+    TunerSpec,
+)
 
 if TYPE_CHECKING:
     from automl.api import fit
@@ -33,12 +44,15 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AutoMLError",
+    "CleanContext",
+    "CleanerSpec",
     "DataValidationError",
     "FitContext",
     "FitResult",
     "ModelSpec",
     "PrepContext",
     "PreprocessorSpec",
+    "SearchChoice",
     "Task",
     "TunerSpec",
     "__version__",

@@ -7,17 +7,19 @@ import time
 import pandas as pd
 
 from automl.checks import check_training_data
+from automl.cleaning import fit_cleaning, select_cleaners
 from automl.errors import ConfigurationError
 from automl.final_model import build_final_model
 from automl.metrics import get_metric
 from automl.plugins import collect, notify
+from automl.preparation_notes import chosen_options, feature_notes, profile_notes
 from automl.profile import Profile, encode_target, profile_frame
 from automl.progress import Progress
 from automl.result import FitResult, make_leaderboard
 from automl.schema import FeatureSchema
 from automl.search import SearchSetup, run_search
 from automl.selection import select_models, select_tuner
-from automl.specs import Task
+from automl.specs import CleanContext, Task
 from automl.split import VALIDATION_CHOICES, make_validation
 from automl.target_transform import TargetScale
 
@@ -28,7 +30,9 @@ OVERRUN_FRACTION, OVERRUN_SECONDS = 0.05, 1.0
 def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         metric: str | None = None, time_budget: float = 60, models: list[str] | None = None,
         tuner: str = "tpe", seed: int = 0, n_trials: int | None = None,
-        ensemble: bool = True, validation: str = "auto", verbose: int = 1) -> FitResult:
+        ensemble: bool = True, validation: str = "auto", country: str | None = None,
+        disable: list[str] | None = None, enable: list[str] | None = None,
+        verbose: int = 1) -> FitResult:
     """Check ``df``, search models and parameters for predicting ``target`` and return the
     refitted winner.
 
@@ -45,29 +49,40 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       the winner on all rows; "cv" scores it by 5-fold cross-validation and keeps the five fold
       models as a bag; "auto" (default) takes "cv" up to 10,000 rows (where one held-out split
       is too small to trust) when ``time_budget`` is at least 20 s, else "holdout".
+    - ``country``: an ISO 3166 code ("US", "DE", ...): date columns then also give a
+      public-holiday feature (from the ``holidays`` package).
+    - ``disable``: names of cleaning steps to switch off (see ``automl plugins``), e.g.
+      ``["outliers", "leakage"]``; ``enable``: steps that are off by default to switch on.
     - ``verbose``: 0 is silent; 1 shows a line per trial on stderr.
 
     Raises :class:`automl.errors.DataValidationError` listing every problem with the data and
     :class:`automl.errors.ConfigurationError` for an argument it cannot use.
     """
     started = time.monotonic()
-    _check_arguments(time_budget, n_trials, validation)
+    _check_arguments(time_budget, n_trials, validation, country)
     deadline = started + time_budget
     progress = Progress(verbose, started)
+    registry = collect()
+    cleaners = select_cleaners(registry.cleaners, disable, enable)
     df, task = check_training_data(df, target, task)
     chosen_metric = get_metric(metric, task)
+    features = [c for c in df.columns if c != target]
+    cleaning, df, report = fit_cleaning(df, target, cleaners,
+                                        CleanContext(task, target, seed, country))
     profile = profile_frame(df, target, task)
-    schema = FeatureSchema.from_profile(profile, df)
+    report.add(profile_notes(profile))
+    removed = [str(c) for c in features if c not in df.columns]
+    schema = FeatureSchema.from_profile(profile, df, removed)
     X = schema.validate(df, context="training data")
     y = encode_target(df[target], profile.classes)
     target_scale = None if task.is_classification else TargetScale.for_target(y)
     if target_scale is not None:
         y = target_scale.to_fitted(y)
-    registry = collect()
     setup = SearchSetup(select_models(registry, models, task), registry.preprocessors,
                         select_tuner(registry, tuner), chosen_metric, task,
                         {kind: profile.names(kind) for kind in _kinds(profile)}, seed,
-                        target_scale)
+                        target_scale, cleaning.search_choices(), country)
+    report.add(feature_notes(profile, X, setup))
     folds = make_validation(X, y, task, seed, validation, time_budget)
     progress.say(f"{task.value} task, {chosen_metric.name} "
                  f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
@@ -79,12 +94,15 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
                          n_trials=n_trials, progress=progress)
     final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
+    report.add(chosen_options(final, outcome, setup, X))
     result = FitResult(
         pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
         leaderboard=make_leaderboard(rows, chosen_metric.name, chosen_metric.greater_is_better),
         best=final.name, best_params=final.params, valid_score=final.valid_score,
         classes=profile.classes, refitted=final.refitted,
-        fit_seconds=time.monotonic() - started, dropped_columns=profile.dropped)
+        fit_seconds=time.monotonic() - started,
+        dropped_columns={**report.reasons("dropped"), **profile.dropped},
+        cleaning=cleaning, data_report=report)
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})")
@@ -92,7 +110,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     return result
 
 
-def _check_arguments(time_budget: float, n_trials: int | None, validation: str) -> None:
+def _check_arguments(time_budget: float, n_trials: int | None, validation: str,
+                     country: str | None) -> None:
     if validation not in VALIDATION_CHOICES:
         raise ConfigurationError(f"validation={validation!r}: use one of "
                                  f"{list(VALIDATION_CHOICES)}")
@@ -101,6 +120,14 @@ def _check_arguments(time_budget: float, n_trials: int | None, validation: str) 
                                  f"seconds")
     if n_trials is not None and (not isinstance(n_trials, int) or n_trials < 1):
         raise ConfigurationError(f"n_trials={n_trials!r}: give a positive integer or None")
+    if country is not None:
+        import holidays
+
+        try:
+            holidays.country_holidays(country)
+        except (NotImplementedError, KeyError, AttributeError, TypeError):
+            raise ConfigurationError(f"country={country!r}: the holidays package does not know "
+                                     f"it; give an ISO 3166 code such as 'US' or 'DE'") from None
 
 
 def _kinds(profile: Profile) -> list[str]:

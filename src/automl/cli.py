@@ -38,9 +38,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     df = _read_table(args.data)
     models = args.models.split(",") if args.models else None
+    disable = args.disable.split(",") if args.disable else None
     result = automl.fit(df, args.target, task=args.task, metric=args.metric,
                         time_budget=args.time_budget, models=models, tuner=args.tuner,
-                        seed=args.seed, n_trials=args.n_trials, verbose=0 if args.quiet else 1)
+                        seed=args.seed, n_trials=args.n_trials, country=args.country,
+                        disable=disable, verbose=0 if args.quiet else 1)
+    print(result.data_report.summary(), end="\n\n")
     with pd.option_context("display.width", 160, "display.max_colwidth", 60):
         print(result.leaderboard.drop(columns=["error"]).head(args.top).to_string())
     print(f"\nbest: {result.best}  held-out {result.metric}: {result.valid_score:.5g}")
@@ -119,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--metric", help="roc_auc, log_loss, accuracy, rmse, mae, r2, ...")
     f.add_argument("--models", help="comma-separated model names (see `automl plugins`)")
     f.add_argument("--tuner", default="tpe", help="tpe (default), random or grid")
+    f.add_argument("--country", help="ISO country code for public-holiday date features")
+    f.add_argument("--disable", help="comma-separated cleaning steps to switch off "
+                                     "(see `automl plugins`)")
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--n-trials", type=int)
     f.add_argument("--top", type=int, default=20, help="leaderboard rows to print")

@@ -92,7 +92,7 @@ def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows
                          log=training_log(record.model, -1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit_pipeline(pipeline, spec, X, y, context)
+        fit_pipeline(pipeline, spec, X, y, context, setup.resampler(record.params))
     if getattr(pipeline.named_steps["model"], "truncated_", False) and not getattr(
             estimator, "truncated_", False):
         return trained, False

@@ -4,28 +4,38 @@ so that a model can early-stop on the held-out split and stop at the deadline.""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sklearn.pipeline import Pipeline
 
 from automl.specs import FitContext, ModelSpec
 
+#: ``(estimator, X, y) -> (X, y)``: the training rows the model is fitted on (a resampling)
+Resample = Callable[[Any, Any, Any], tuple[Any, Any]]
+
 
 def fit_pipeline(pipeline: Pipeline, spec: ModelSpec, X: Any, y: Any,
-                 context: FitContext) -> Pipeline:
-    """Fit ``pipeline`` (steps ``prep`` if any, then ``model``) on (X, y).
+                 context: FitContext, resample: Resample | None = None) -> Pipeline:
+    """Fit ``pipeline`` (its preparation steps, then ``model``) on (X, y).
 
-    With a custom ``spec.fit`` the preprocessing is fitted first and the context's held-out rows
-    are passed through it, so the model sees them as it sees its training rows.
+    With a custom ``spec.fit`` or a ``resample`` the preparation is fitted first and the
+    context's held-out rows are passed through it, so the model sees them as it sees its
+    training rows; ``resample`` then gives the rows the model is fitted on.
     """
-    if spec.fit is None:
+    if spec.fit is None and resample is None:
         return pipeline.fit(X, y)
     model = pipeline.named_steps["model"]
-    if "prep" in pipeline.named_steps:
-        prep = pipeline.named_steps["prep"]
+    if len(pipeline.steps) > 1:
+        prep = pipeline[:-1]
         X = prep.fit_transform(X, y)
         if context.X_valid is not None:
             context.X_valid = prep.transform(context.X_valid)
+    if resample is not None:
+        X, y = resample(model, X, y)
+    if spec.fit is None:
+        model.fit(X, y)
+        return pipeline
     fitted = spec.fit(model, X, y, context)
     pipeline.steps[-1] = ("model", fitted if fitted is not None else model)
     return pipeline

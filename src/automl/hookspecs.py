@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from automl.result import FitResult
     from automl.search import TrialRecord
-    from automl.specs import ModelSpec, PreprocessorSpec, TunerSpec
+    from automl.specs import CleanerSpec, ModelSpec, PreprocessorSpec, TunerSpec
 
 hookspec = pluggy.HookspecMarker("automl")
 hookimpl = pluggy.HookimplMarker("automl")
@@ -34,6 +34,16 @@ def register_models(register: Callable[[ModelSpec], None]) -> None:
 @hookspec
 def register_preprocessors(register: Callable[[PreprocessorSpec], None]) -> None:
     """Register column preprocessors: call ``register(automl.PreprocessorSpec(...))`` once each."""
+
+
+@hookspec
+def register_cleaners(register: Callable[[CleanerSpec], None]) -> None:
+    """Register table preparation steps: call ``register(automl.CleanerSpec(...))`` once each.
+
+    A cleaning step is fitted once on the whole training table, before its columns are
+    profiled, and applied to every frame the model predicts, in the service too (formats,
+    sentinels, junk columns, ...). Users switch one off with ``fit(disable=[name])``.
+    """
 
 
 @hookspec
@@ -73,6 +83,7 @@ __all__: list[Any] = [
     "on_fit_end",
     "on_training_step",
     "on_trial_end",
+    "register_cleaners",
     "register_models",
     "register_preprocessors",
     "register_tuners",

@@ -5,10 +5,15 @@ categorical support).
 
 A model names a preprocessor per column kind in ``ModelSpec.preprocessing``; kinds it does not
 name get the preprocessor registered as ``default_for`` that kind.
+
+A trial's parameters may also hold the cleaning steps' per-trial choices (``"prep.<name>"``,
+see :class:`~automl.specs.SearchChoice`): those never reach the model's ``build``; a choice
+with a ``step`` puts it first in the pipeline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sklearn.compose import ColumnTransformer
@@ -16,7 +21,10 @@ from sklearn.pipeline import Pipeline
 
 from automl.errors import PluginError
 from automl.profile import USED_KINDS
-from automl.specs import ModelSpec, PrepContext, PreprocessorSpec, Task
+from automl.specs import ModelSpec, PrepContext, PreprocessorSpec, SearchChoice, Task
+
+#: the prefix of a trial parameter that is a cleaning step's choice, not the model's
+CHOICE_PREFIX = "prep."
 
 
 def choose_preprocessor(kind: str, spec: ModelSpec,
@@ -35,14 +43,29 @@ def choose_preprocessor(kind: str, spec: ModelSpec,
     return chosen
 
 
+def split_params(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A trial's parameters as (the model's, the choices' by choice name)."""
+    model = {k: v for k, v in params.items() if not k.startswith(CHOICE_PREFIX)}
+    chosen = {k[len(CHOICE_PREFIX):]: v for k, v in params.items() if k.startswith(CHOICE_PREFIX)}
+    return model, chosen
+
+
 def build_pipeline(spec: ModelSpec, params: dict[str, Any], task: Task,
                    columns: dict[str, list[str]], preprocessors: dict[str, PreprocessorSpec],
-                   seed: int = 0) -> Pipeline:
-    """An unfitted pipeline for one trial: ``prep`` (unless the model takes the raw frame) and
-    ``model``, built with ``params``; ``columns`` maps each column kind to its names."""
+                   seed: int = 0, choices: Sequence[SearchChoice] = (),
+                   country: str | None = None) -> Pipeline:
+    """An unfitted pipeline for one trial: the steps its choices call for, ``prep`` (unless the
+    model takes the raw frame) and ``model``, built with ``params``; ``columns`` maps each
+    column kind to its names."""
+    params, chosen = split_params(params)
     steps: list[tuple[str, Any]] = []
+    for choice in choices:
+        option = chosen.get(choice.name)
+        step = choice.step(option) if choice.step is not None and option is not None else None
+        if step is not None:
+            steps.append((choice.name, step))
     if not spec.raw_input:
-        ctx = PrepContext(task=task, scale=spec.needs_scaling, seed=seed)
+        ctx = PrepContext(task=task, scale=spec.needs_scaling, seed=seed, country=country)
         chosen = [(kind, choose_preprocessor(kind, spec, preprocessors), cols)
                   for kind in USED_KINDS if (cols := columns.get(kind))]
         prep = ColumnTransformer([(kind, p.build(cols, ctx), cols) for kind, p, cols in chosen],

@@ -20,7 +20,7 @@ import pluggy
 
 from automl import hookspecs
 from automl.errors import PluginError
-from automl.specs import ModelSpec, PreprocessorSpec, TunerSpec
+from automl.specs import CleanerSpec, ModelSpec, PreprocessorSpec, TunerSpec
 
 ENTRY_POINT_GROUP = "automl"
 CORE_DISTRIBUTION = "automl"
@@ -29,6 +29,7 @@ ENV_VAR = "AUTOML_LOAD_PLUGINS"
 _KINDS: dict[str, tuple[str, type]] = {
     "model": ("register_models", ModelSpec),
     "preprocessor": ("register_preprocessors", PreprocessorSpec),
+    "cleaner": ("register_cleaners", CleanerSpec),
     "tuner": ("register_tuners", TunerSpec),
 }
 
@@ -53,13 +54,14 @@ class Registry:
     models: dict[str, ModelSpec] = field(default_factory=dict)
     preprocessors: dict[str, PreprocessorSpec] = field(default_factory=dict)
     tuners: dict[str, TunerSpec] = field(default_factory=dict)
+    cleaners: dict[str, CleanerSpec] = field(default_factory=dict)
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> dict[str, Any]:
-        """The mapping for ``kind`` ("model", "preprocessor" or "tuner")."""
+        """The mapping for ``kind`` ("model", "preprocessor", "cleaner" or "tuner")."""
         return {"model": self.models, "preprocessor": self.preprocessors,
-                "tuner": self.tuners}[kind]
+                "cleaner": self.cleaners, "tuner": self.tuners}[kind]
 
 
 class _Manager:

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from automl.cleaning import Cleaning
+from automl.data_report import DataReport
 from automl.ensemble import ENSEMBLE_NAME
 from automl.errors import ConfigurationError, DataValidationError, Failure, ModelLoadError
 from automl.metrics import get_metric
@@ -24,8 +26,10 @@ from automl.search import TrialRecord
 from automl.specs import Task
 
 #: bumped whenever the saved layout changes; load refuses other formats
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PIPELINE_FILE = "pipeline.joblib"
+_CLEANING_FILE = "cleaning.joblib"
+_REPORT_FILE = "data_report.json"
 _META_FILE = "metadata.json"
 _BOARD_FILE = "leaderboard.json"
 
@@ -58,6 +62,9 @@ class FitResult:
     and weights are in ``best_params``) and ``valid_score`` its held-out (or out-of-fold) score;
     ``refitted`` tells whether it was refitted on all rows (it is not when the time budget had no
     room for that, nor for the bags of fold models cross-validation keeps).
+
+    ``cleaning`` holds the fitted cleaning steps every frame goes through before the schema
+    check, and ``data_report`` what they (and the preprocessors) did to the training data.
     """
 
     pipeline: Any
@@ -73,6 +80,8 @@ class FitResult:
     fit_seconds: float = 0.0
     dropped_columns: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=library_versions)
+    cleaning: Cleaning = field(default_factory=Cleaning)
+    data_report: DataReport = field(default_factory=DataReport)
 
     @property
     def model_names(self) -> list[str]:
@@ -87,8 +96,11 @@ class FitResult:
         """The pandera schema every frame to predict is checked against."""
         return self.feature_schema.to_pandera()
 
-    def _features(self, df: Any) -> pd.DataFrame:
-        return self.feature_schema.validate(df)
+    def _features(self, df: Any, context: str = "prediction input") -> pd.DataFrame:
+        # duplicate names are the schema's to report: the steps look columns up by name
+        if isinstance(df, pd.DataFrame) and not df.columns.duplicated().any():
+            df = self.cleaning.transform(df, context)
+        return self.feature_schema.validate(df, context=context)
 
     def predict(self, df: pd.DataFrame) -> np.ndarray:
         """Predictions for each row of ``df``, in the original labels for classification.
@@ -120,7 +132,7 @@ class FitResult:
         labelled = df[df[target].notna()]
         m = get_metric(metric or self.metric, self.task)
         y = self._encode(labelled[target])
-        X = self._features(labelled)
+        X = self._features(labelled, "scoring data")
         pred = self.pipeline.predict_proba(X) if m.needs_proba else self.pipeline.predict(X)
         return m.fn(y, np.asarray(pred))
 
@@ -135,13 +147,16 @@ class FitResult:
         return encode_target(y, self.classes)
 
     def save(self, path: str | Path) -> Path:
-        """Write the model to directory ``path`` (created): the pipeline, the schema (JSON and
-        pandera YAML), the leaderboard and ``metadata.json`` with the versions used."""
+        """Write the model to directory ``path`` (created): the pipeline, the cleaning steps,
+        the schema (JSON and pandera YAML), the leaderboard, the data report and
+        ``metadata.json`` with the versions used."""
         import joblib
 
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
         joblib.dump(self.pipeline, out / _PIPELINE_FILE)
+        joblib.dump(self.cleaning, out / _CLEANING_FILE)
+        self.data_report.save(out / _REPORT_FILE)
         self.feature_schema.save(out)
         self.leaderboard.to_json(out / _BOARD_FILE, orient="records", indent=2)
         meta = {"format_version": FORMAT_VERSION, "task": self.task.value, "metric": self.metric,
@@ -198,8 +213,9 @@ def load(path: str | Path) -> FitResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pipeline = joblib.load(src / _PIPELINE_FILE)
+            cleaning = joblib.load(src / _CLEANING_FILE)
     except Exception as exc:
-        raise ModelLoadError(f"cannot read {src / _PIPELINE_FILE} ({type(exc).__name__}: "
+        raise ModelLoadError(f"cannot read the model in {src} ({type(exc).__name__}: "
                              f"{exc}); it was saved with {meta.get('versions')}") from None
     board = pd.read_json(src / _BOARD_FILE, orient="records")
     return FitResult(pipeline=pipeline, feature_schema=FeatureSchema.load(src),
@@ -207,4 +223,5 @@ def load(path: str | Path) -> FitResult:
                      best=meta["best"], best_params=meta["best_params"],
                      valid_score=meta["valid_score"], classes=meta["classes"],
                      refitted=meta["refitted"], fit_seconds=meta["fit_seconds"],
-                     dropped_columns=meta["dropped_columns"], versions=meta["versions"])
+                     dropped_columns=meta["dropped_columns"], versions=meta["versions"],
+                     cleaning=cleaning, data_report=DataReport.load(src / _REPORT_FILE))

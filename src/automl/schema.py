@@ -52,11 +52,14 @@ class FeatureSchema:
                                                  compare=False)
 
     @classmethod
-    def from_profile(cls, profile: Profile, df: pd.DataFrame) -> FeatureSchema:
-        """The schema of the used feature columns of a training frame."""
+    def from_profile(cls, profile: Profile, df: pd.DataFrame,
+                     removed: list[str] | None = None) -> FeatureSchema:
+        """The schema of the used feature columns of a (cleaned) training frame; ``removed``
+        names the columns cleaning dropped, which a frame to predict may still carry."""
         cols = [ColumnSchema(c.name, c.kind, str(_DTYPES[c.kind]), bool(df[c.name].isna().any()),
                              c.categories) for c in profile.columns]
-        return cls(profile.target, cols, [str(c) for c in profile.dropped])
+        ignored = [*(removed or []), *(str(c) for c in profile.dropped)]
+        return cls(profile.target, cols, list(dict.fromkeys(ignored)))
 
     @property
     def names(self) -> list[str]:

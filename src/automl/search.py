@@ -22,13 +22,13 @@ from sklearn.pipeline import Pipeline
 
 from automl.ensemble import WeightedEnsemble, held_out_prediction, prediction_score
 from automl.errors import SearchError
-from automl.fitting import fit_pipeline
+from automl.fitting import Resample, fit_pipeline
 from automl.memory import release_freed_memory
 from automl.metrics import Metric, score_model
-from automl.pipeline import build_pipeline
+from automl.pipeline import CHOICE_PREFIX, build_pipeline, split_params
 from automl.plugins import notify
 from automl.progress import Progress
-from automl.specs import FitContext, ModelSpec, PreprocessorSpec, Task, TunerSpec
+from automl.specs import FitContext, ModelSpec, PreprocessorSpec, SearchChoice, Task, TunerSpec
 from automl.split import Validation
 from automl.target_transform import TargetScale
 
@@ -57,8 +57,9 @@ class TrialRecord:
 @dataclass
 class SearchSetup:
     """What a search needs besides the data: the candidate models, the preprocessors they may
-    use, the tuner, the metric, the task, the feature columns by kind, the seed and, for
-    regression, the scale the target is fitted on."""
+    use, the tuner, the metric, the task, the feature columns by kind, the seed, for
+    regression the scale the target is fitted on, the cleaning steps' per-trial choices and the
+    country for holiday features."""
 
     models: dict[str, ModelSpec]
     preprocessors: dict[str, PreprocessorSpec]
@@ -68,11 +69,26 @@ class SearchSetup:
     columns: dict[str, list[str]]
     seed: int = 0
     target_scale: TargetScale | None = None
+    choices: list[SearchChoice] = field(default_factory=list)
+    country: str | None = None
 
     def pipeline(self, model: str, params: dict[str, Any]) -> Pipeline:
         """An unfitted pipeline for ``model`` with ``params``."""
         return build_pipeline(self.models[model], params, self.task, self.columns,
-                              self.preprocessors, self.seed)
+                              self.preprocessors, self.seed, self.choices, self.country)
+
+    def choices_for(self, spec: ModelSpec) -> list[SearchChoice]:
+        """The per-trial choices tuned for ``spec``."""
+        return [c for c in self.choices if c.applies(spec)]
+
+    def resampler(self, params: dict[str, Any]) -> Resample | None:
+        """The resampling a trial's choices call for, or None."""
+        chosen = split_params(params)[1]
+        for choice in self.choices:
+            option = chosen.get(choice.name)
+            if choice.resample is not None and option is not None:
+                return functools.partial(choice.resample, option, seed=self.seed)
+        return None
 
 
 @dataclass
@@ -103,6 +119,11 @@ class SearchOutcome:
 def param_name(model: str, name: str) -> str:
     """The name the study keeps a model's parameter by, so that models' spaces stay apart."""
     return f"{model}:{name}"
+
+
+def choice_param(name: str) -> str:
+    """The name a cleaning step's choice is kept by, in the study and in a trial's params."""
+    return f"{CHOICE_PREFIX}{name}"
 
 
 def study_params(model: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -176,8 +197,11 @@ class _Search:
         for point in initial_plan(list(setup.models.values()), setup.tuner):
             model = point.pop("model")
             if model in setup.models:
-                self.study.enqueue_trial({"model": model, **study_params(model, point)},
-                                         user_attrs={"given": point})
+                # the given trials take each choice's first option: no change to the data
+                firsts = {choice_param(c.name): c.options[0]
+                          for c in setup.choices_for(setup.models[model])}
+                self.study.enqueue_trial({"model": model, **study_params(model, point),
+                                          **firsts}, user_attrs={"given": point})
 
     def reserve(self) -> float:
         """Seconds kept back for refitting the current best on all rows (none for a bag of
@@ -216,7 +240,10 @@ class _Search:
         try:
             given = trial.user_attrs.get("given", {})
             drawn = spec.search_space(ModelTrial(trial, model, self.setup.task))
-            record.params = {**given, **drawn}
+            chosen = {choice_param(c.name): trial.suggest_categorical(choice_param(c.name),
+                                                                      list(c.options))
+                      for c in self.setup.choices_for(spec)}
+            record.params = {**given, **drawn, **chosen}
             if self._too_slow(spec, record):
                 record.status = "skipped"
                 self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
@@ -265,7 +292,8 @@ class _Search:
             pipeline = self.setup.pipeline(spec.name, record.params)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fit_pipeline(pipeline, spec, fold.X_train, fold.y_train, context)
+                fit_pipeline(pipeline, spec, fold.X_train, fold.y_train, context,
+                             self.setup.resampler(record.params))
                 if pruned:
                     record.fit_seconds = time.monotonic() - started
                     record.status = "pruned"

@@ -110,11 +110,14 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class PrepContext:
-    """What a preprocessor's ``build`` knows about the model it prepares data for."""
+    """What a preprocessor's ``build`` knows about the model it prepares data for, and the
+    fit's ``country`` (an ISO code such as "US", for public-holiday features; None when not
+    given)."""
 
     task: Task
     scale: bool = False
     seed: int = 0
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,3 +155,61 @@ class TunerSpec:
     sampler: Callable[[int], Any]
     plan: Callable[[list[ModelSpec]], list[dict[str, Any]]] | None = None
     description: str = ""
+
+
+@dataclass(frozen=True)
+class CleanContext:
+    """What a cleaning step knows when it is fitted: the task, the target's name, the seed and
+    the fit's ``country`` (None when not given)."""
+
+    task: Task
+    target: str
+    seed: int = 0
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanerSpec:
+    """A data preparation step on the whole table: fitted once on the training rows before the
+    columns are profiled, then applied to every frame the model predicts (in the service too).
+
+    - ``name``: unique; ``fit(disable=[name])`` switches the step off.
+    - ``build(context)``: returns an unfitted step (a :class:`CleanContext` is passed) with
+      ``fit(df, y)`` (the feature columns and the target; returns the step),
+      ``transform(df)`` (returns a new frame; it must accept any frame with the training
+      columns, and leave alone values it cannot read so that the schema check names them),
+      and ``notes``: the :class:`~automl.data_report.ReportEntry` records of what it did,
+      read after ``fit``. :class:`automl.cleaning.CleaningStep` is a base class with all three.
+      A step may also offer the search a per-trial choice with ``search_choices()``.
+    - ``order``: steps run by increasing order (built-ins use 10..100: formats first, then
+      junk columns, missing values, outliers, leakage and imbalance).
+    - ``default``: on unless switched off; a step with ``default=False`` runs only when named in
+      ``fit(enable=[...])``.
+    """
+
+    name: str
+    build: Callable[[CleanContext], Any]
+    order: int = 50
+    default: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SearchChoice:
+    """A preparation option the search tunes per trial, offered by a fitted cleaning step.
+
+    - ``name``: the trial parameter is ``"prep.<name>"``; it shows in the leaderboard's params.
+    - ``options``: the values; the first is what the models' default trials use.
+    - ``applies(spec)``: the models it is tuned for (others always take the first option).
+    - ``step(option)``: an unfitted transformer put in the pipeline before the preprocessing,
+      on the DataFrame (None: no step for that option).
+    - ``resample(option, estimator, X, y, seed)``: called on the preprocessed training rows
+      before the model is fitted; returns ``(X, y)`` to fit on (it may also set the estimator's
+      parameters, such as ``class_weight``). None: the training rows are used as they are.
+    """
+
+    name: str
+    options: tuple[str, ...]
+    applies: Callable[[ModelSpec], bool] = field(default=lambda spec: True)
+    step: Callable[[str], Any] | None = None
+    resample: Callable[[str, Any, Any, Any, int], tuple[Any, Any]] | None = None

@@ -32,6 +32,8 @@ from automl.specs import PrepContext, PreprocessorSpec
 #: categorical columns with at most this many levels are one-hot encoded by "onehot"
 MAX_ONEHOT_LEVELS = 15
 MAX_TEXT_FEATURES = 100
+#: categories seen fewer times than this in training are grouped as one level
+RARE_LEVEL = 5
 
 
 def _numeric(columns: list[str], ctx: PrepContext) -> Pipeline:
@@ -43,7 +45,7 @@ def _numeric(columns: list[str], ctx: PrepContext) -> Pipeline:
 
 
 def _datetime(columns: list[str], ctx: PrepContext) -> Pipeline:
-    return make_pipeline(DatetimeFeatures(), _numeric(columns, ctx))
+    return make_pipeline(DatetimeFeatures(country=ctx.country), _numeric(columns, ctx))
 
 
 def _strings() -> FunctionTransformer:
@@ -51,15 +53,17 @@ def _strings() -> FunctionTransformer:
 
 
 def _ordinal(columns: list[str], ctx: PrepContext) -> Pipeline:
+    # levels seen fewer than RARE_LEVEL times share one code: too few rows to learn from alone
     return make_pipeline(_strings(), OrdinalEncoder(handle_unknown="use_encoded_value",
-                                                    unknown_value=-1, dtype=float))
+                                                    unknown_value=-1, dtype=float,
+                                                    min_frequency=RARE_LEVEL))
 
 
 def _onehot(columns: list[str], ctx: PrepContext) -> Pipeline:
     # Few levels: one column per level (rare ones pooled). Many levels: a cross-fitted target
     # encoding, which keeps the width down without leaking the target.
     low = make_pipeline(_strings(), OneHotEncoder(handle_unknown="infrequent_if_exist",
-                                                  min_frequency=5, sparse_output=False,
+                                                  min_frequency=RARE_LEVEL, sparse_output=False,
                                                   max_categories=MAX_ONEHOT_LEVELS))
     target_type = "continuous" if not ctx.task.is_classification else "auto"
     high_steps: list[Any] = [_strings(), TargetEncoder(target_type=target_type,
@@ -83,9 +87,11 @@ PREPROCESSORS = [
                      "median imputation with missing-value indicators; standardised for "
                      "models that need scaling"),
     PreprocessorSpec("datetime_parts", {"datetime"}, _datetime, {"datetime"},
-                     "year, month, day, day of week, day of year (and hour, minute)"),
+                     "year, month, day, weekday, weekend, days since start, cyclical month "
+                     "and weekday (and hour), public holidays with fit(country=...)"),
     PreprocessorSpec("ordinal", {"categorical"}, _ordinal, {"categorical"},
-                     "one integer per category; unseen categories get -1 (for trees)"),
+                     "one integer per category, rare ones grouped; unseen categories get -1 "
+                     "(for trees)"),
     PreprocessorSpec("onehot", {"categorical"}, _onehot, set(),
                      f"one-hot for up to {MAX_ONEHOT_LEVELS} levels, target encoding above "
                      f"(for linear and distance-based models)"),
@@ -93,7 +99,8 @@ PREPROCESSORS = [
                      "pandas category dtype, for models with native categorical support",
                      frame_output=True),
     PreprocessorSpec("tfidf", {"text"}, _text, {"text"},
-                     f"TF-IDF of up to {MAX_TEXT_FEATURES} words per text column"),
+                     f"TF-IDF of words and word pairs, reduced to {MAX_TEXT_FEATURES} "
+                     f"components per text column"),
 ]
 
 

@@ -28,11 +28,22 @@ def as_text(X: pd.DataFrame | pd.Series) -> np.ndarray:
 
 
 class DatetimeFeatures(TransformerMixin, BaseEstimator):
-    """Expands each datetime column into numbers a model can split on: year, month, day,
-    day of week, day of year, and hour and minute when the training data has times of day.
-    Missing dates give missing values, imputed downstream."""
+    """Expands each datetime column into numbers a model can use: year, month, day, day of
+    week, day of year, weekend, days since the earliest training date, and the month and day
+    of week as points on a circle (sine and cosine, so December sits next to January); the
+    hour and minute (and the hour on a circle) when the training data has times of day; and
+    whether the day is a public holiday in ``country`` (an ISO code, from the ``holidays``
+    package) when one is given. Missing dates give missing values, imputed downstream."""
 
-    PARTS = ("year", "month", "day", "day_of_week", "day_of_year")
+    PARTS = ("year", "month", "day", "day_of_week", "day_of_year", "is_weekend",
+             "days_since_start", "month_sin", "month_cos", "day_of_week_sin",
+             "day_of_week_cos")
+    TIME_PARTS = ("hour", "minute", "hour_sin", "hour_cos")
+    #: holidays are known for the training years and this many years after them
+    HOLIDAY_YEARS_AHEAD = 10
+
+    def __init__(self, country: str | None = None) -> None:
+        self.country = country
 
     def fit(self, X: pd.DataFrame, y: object = None) -> DatetimeFeatures:
         frame = self._frame(X)
@@ -40,23 +51,55 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         self.with_time_ = {c: bool((frame[c].dt.hour.fillna(0) != 0).any()
                                    or (frame[c].dt.minute.fillna(0) != 0).any())
                            for c in self.columns_}
+        self.start_ = {c: frame[c].min() if frame[c].notna().any() else pd.Timestamp(0)
+                       for c in self.columns_}
+        self.holidays_ = self._holidays(frame) if self.country else None
         return self
+
+    def _holidays(self, frame: pd.DataFrame) -> np.ndarray:
+        import holidays
+
+        years = pd.concat([frame[c].dt.year for c in frame.columns]).dropna()
+        first, last = (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
+        known = holidays.country_holidays(
+            self.country, years=range(first - 1, last + self.HOLIDAY_YEARS_AHEAD + 1))
+        return np.asarray(sorted(known), dtype="datetime64[D]")
+
+    def _parts(self, c: str) -> tuple[str, ...]:
+        parts = self.PARTS + (self.TIME_PARTS if self.with_time_[c] else ())
+        return parts + (("is_holiday",) if self.holidays_ is not None else ())
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         frame = self._frame(X)
         out = []
         for c in self.columns_:
-            dt = frame[c].dt
-            parts = [*self.PARTS, "hour", "minute"] if self.with_time_[c] else self.PARTS
-            out += [getattr(dt, p).astype(float).to_numpy() for p in parts]
+            values = self._values(frame[c], c)
+            out += [values[p] for p in self._parts(c)]
         return np.column_stack(out) if out else np.empty((len(frame), 0))
 
+    def _values(self, s: pd.Series, c: str) -> dict[str, np.ndarray]:
+        dt = s.dt
+        month, weekday = dt.month.astype(float), dt.day_of_week.astype(float)
+        hour = dt.hour.astype(float)
+        values = {"year": dt.year, "month": month, "day": dt.day, "day_of_week": weekday,
+                  "day_of_year": dt.day_of_year, "is_weekend": (weekday >= 5).where(s.notna()),
+                  "days_since_start": (s - self.start_[c]).dt.total_seconds() / 86_400,
+                  "month_sin": np.sin(2 * np.pi * (month - 1) / 12),
+                  "month_cos": np.cos(2 * np.pi * (month - 1) / 12),
+                  "day_of_week_sin": np.sin(2 * np.pi * weekday / 7),
+                  "day_of_week_cos": np.cos(2 * np.pi * weekday / 7),
+                  "hour": hour, "minute": dt.minute, "hour_sin": np.sin(2 * np.pi * hour / 24),
+                  "hour_cos": np.cos(2 * np.pi * hour / 24)}
+        if self.holidays_ is not None:
+            days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+            values["is_holiday"] = pd.Series(np.isin(days, self.holidays_),
+                                             index=s.index).where(s.notna())
+        return {k: pd.Series(v, index=s.index).astype(float).to_numpy()
+                for k, v in values.items()}
+
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        names = []
-        for c in self.columns_:
-            parts = [*self.PARTS, "hour", "minute"] if self.with_time_[c] else self.PARTS
-            names += [f"{c}_{p}" for p in parts]
-        return np.asarray(names, dtype=object)
+        return np.asarray([f"{c}_{p}" for c in self.columns_ for p in self._parts(c)],
+                          dtype=object)
 
     @staticmethod
     def _frame(X: pd.DataFrame) -> pd.DataFrame:
@@ -96,27 +139,40 @@ class CardinalitySplit(TransformerMixin, BaseEstimator):
 
 
 class TextTfidf(TransformerMixin, BaseEstimator):
-    """TF-IDF of one text column, dense, at most ``max_features`` words (missing text is
-    empty)."""
+    """TF-IDF of one text column's words and word pairs (missing text is empty), reduced to at
+    most ``max_features`` dense components by a truncated SVD (latent semantic analysis) when
+    the vocabulary is larger than that."""
+
+    #: words and word pairs kept before the reduction, the most frequent first
+    VOCABULARY = 20_000
 
     def __init__(self, max_features: int = 100) -> None:
         self.max_features = max_features
 
     def fit(self, X: pd.DataFrame, y: object = None) -> TextTfidf:
+        from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         frame = pd.DataFrame(X)
         self.column_ = str(frame.columns[0])
-        self.vectorizer_ = TfidfVectorizer(max_features=self.max_features)
-        self.vectorizer_.fit(as_text(frame))
+        self.vectorizer_ = TfidfVectorizer(max_features=self.VOCABULARY, ngram_range=(1, 2),
+                                           sublinear_tf=True)
+        matrix = self.vectorizer_.fit_transform(as_text(frame))
+        self.svd_ = None
+        if matrix.shape[1] > self.max_features:
+            self.svd_ = TruncatedSVD(self.max_features, random_state=0).fit(matrix)
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        return self.vectorizer_.transform(as_text(pd.DataFrame(X))).toarray()
+        matrix = self.vectorizer_.transform(as_text(pd.DataFrame(X)))
+        return self.svd_.transform(matrix) if self.svd_ is not None else matrix.toarray()
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        words = self.vectorizer_.get_feature_names_out()
-        return np.asarray([f"{self.column_}_{w}" for w in words], dtype=object)
+        if self.svd_ is not None:
+            names = [f"{self.column_}_topic{i}" for i in range(self.svd_.n_components)]
+        else:
+            names = [f"{self.column_}_{w}" for w in self.vectorizer_.get_feature_names_out()]
+        return np.asarray(names, dtype=object)
 
 
 class CategoryDtype(TransformerMixin, BaseEstimator):

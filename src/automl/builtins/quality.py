@@ -1,0 +1,139 @@
+"""Cleaning steps that look at the values themselves: missing values (how many, where missing
+carries signal, rows missing most fields) and outliers (reported, possible typos named, and
+clipping offered to the search as a per-trial choice)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from automl.cleaning import CleaningStep
+from automl.specs import ModelSpec, SearchChoice
+
+#: a row missing more than this share of its fields is reported
+MOSTLY_MISSING = 0.5
+#: missingness "carries signal" when the target differs between rows with and without a value
+#: at this significance
+SIGNAL_P_VALUE = 0.001
+#: Tukey's far-out fences: values beyond Q1 - k * IQR or Q3 + k * IQR
+FENCE_IQR = 3.0
+#: this many far-out values at most (3, or this share of rows when more) look like typos, not a
+#: long tail
+TYPO_MAX_VALUES, TYPO_MAX_SHARE = 10, 0.001
+
+
+class MissingValues(CleaningStep):
+    """Reports the missing values per column, the columns whose missingness carries signal
+    about the target (the numeric preprocessors add a missing-indicator column, and the
+    categorical ones keep "missing" as a level of its own), and the rows missing most fields.
+    Changes nothing: imputation is the preprocessors' part."""
+
+    def fit(self, df: pd.DataFrame, y: pd.Series) -> MissingValues:
+        missing = df.isna()
+        for c in df.columns[missing.any().to_numpy()]:
+            n = int(missing[c].sum())
+            signal = _missingness_signal(missing[c], y, self.context.task.is_classification)
+            how = ("carries signal about the target (p < 0.001): kept as an indicator"
+                   if signal else "imputed (median for numbers, a level of its own for "
+                                  "categories)")
+            self.note("missing", c, f"{n} missing value(s) ({n / len(df):.1%}); {how}", n)
+        mostly = int((missing.mean(axis=1) > MOSTLY_MISSING).sum())
+        if mostly:
+            self.note("flagged", None, f"{mostly} row(s) miss more than "
+                      f"{MOSTLY_MISSING:.0%} of their fields; check how they were collected",
+                      mostly)
+        return self
+
+
+def _missingness_signal(is_missing: pd.Series, y: pd.Series, classification: bool) -> bool:
+    from scipy import stats
+
+    if is_missing.mean() < 0.01 or is_missing.mean() > 0.99:
+        return False
+    if classification:
+        table = pd.crosstab(is_missing, y)
+        if table.shape[1] < 2:
+            return False
+        return bool(stats.chi2_contingency(table)[1] < SIGNAL_P_VALUE)
+    values = y.astype(float)
+    return bool(stats.mannwhitneyu(values[is_missing], values[~is_missing])[1]
+                < SIGNAL_P_VALUE)
+
+
+def far_out_fences(s: pd.Series) -> tuple[float, float]:
+    """Tukey's far-out fences of a numeric column: Q1 - 3 IQR and Q3 + 3 IQR. Where half the
+    values are one number (IQR 0, as in a mostly-zero debt) the 10-90 % range stands in for
+    the IQR, and infinite fences where that too is 0: nothing is an outlier of a constant."""
+    p10, q1, q3, p90 = np.nanpercentile(s.astype(float), [10, 25, 75, 90])
+    spread = (q3 - q1) or (p90 - p10)
+    if spread == 0:
+        return -np.inf, np.inf
+    return float(q1 - FENCE_IQR * spread), float(q3 + FENCE_IQR * spread)
+
+
+def numeric_columns(df: pd.DataFrame) -> list[str]:
+    """Columns of numbers (not booleans) with more than a handful of distinct values."""
+    return [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
+            and not pd.api.types.is_bool_dtype(df[c]) and df[c].nunique() > 10]
+
+
+class Outliers(CleaningStep):
+    """Finds values beyond the far-out fences in each numeric column. A few isolated ones are
+    reported as possible typos (an age of 200); many are reported as a long tail. Clipping to
+    the fences is then offered to the search ("prep.outliers": keep or clip) for the models
+    whose inputs are standardised: trees split on ranks and are not moved by a far value."""
+
+    def fit(self, df: pd.DataFrame, y: pd.Series) -> Outliers:
+        self.columns_: list[str] = []
+        for c in numeric_columns(df):
+            low, high = far_out_fences(df[c])
+            values = df[c].astype(float)
+            far = values[(values < low) | (values > high)]
+            if far.empty:
+                continue
+            self.columns_.append(c)
+            if len(far) <= min(TYPO_MAX_VALUES, max(3, TYPO_MAX_SHARE * len(df))):
+                shown = ", ".join(f"{v:g}" for v in sorted(far.unique())[:5])
+                self.note("flagged", c, f"possible typo(s): {shown}, far outside the usual "
+                          f"range [{low:g}, {high:g}]", len(far))
+            else:
+                self.note("outliers", c, f"{len(far)} value(s) beyond [{low:g}, {high:g}] "
+                          f"(a long tail)", len(far))
+        return self
+
+    def search_choices(self) -> list[SearchChoice]:
+        if not self.columns_:
+            return []
+        return [SearchChoice("outliers", ("keep", "clip"), applies=_standardised,
+                             step=self._clip_step)]
+
+    def _clip_step(self, option: str) -> FenceClip | None:
+        return FenceClip(list(self.columns_)) if option == "clip" else None
+
+
+def _standardised(spec: ModelSpec) -> bool:
+    return spec.needs_scaling and not spec.raw_input
+
+
+class FenceClip(TransformerMixin, BaseEstimator):
+    """Clips the named numeric columns of a DataFrame to their far-out fences, learnt from the
+    rows it is fitted on; ``clipped_`` counts the values it clipped then."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> FenceClip:
+        self.fences_ = {c: far_out_fences(X[c]) for c in self.columns if c in X.columns}
+        self.clipped_ = {c: int(((X[c] < low) | (X[c] > high)).sum())
+                         for c, (low, high) in self.fences_.items()}
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        out = X.copy(deep=False)
+        for c, (low, high) in self.fences_.items():
+            out[c] = out[c].clip(low, high)
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.asarray(input_features if input_features is not None else [], dtype=object)

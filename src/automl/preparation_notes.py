@@ -1,0 +1,82 @@
+"""Data report entries for what happens after cleaning: columns the profile set aside, the
+features the preprocessors make from dates, text and many-level categories, and the
+per-trial preparation choices the returned model was fitted with."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from automl.data_report import ReportEntry
+from automl.ensemble import ENSEMBLE_NAME
+from automl.pipeline import split_params
+from automl.profile import Profile
+
+if TYPE_CHECKING:
+    from automl.final_model import FinalModel
+    from automl.search import SearchOutcome, SearchSetup
+
+#: mirrors the built-in preprocessors: above this many levels a category is target-encoded
+MANY_LEVELS = 15
+
+
+def profile_notes(profile: Profile) -> list[ReportEntry]:
+    """The columns the profile dropped (with the junk step off, say), with why."""
+    return [ReportEntry("profile", "dropped", c, why) for c, why in profile.dropped.items()]
+
+
+def feature_notes(profile: Profile, X: pd.DataFrame, setup: SearchSetup) -> list[ReportEntry]:
+    """What the default preprocessors make of date, text and many-level categorical columns."""
+    from automl.builtins.transformers import DatetimeFeatures
+
+    notes = []
+    for c in profile.names("datetime"):
+        names = DatetimeFeatures(country=setup.country).fit(X[[c]]).get_feature_names_out()
+        parts = [str(n)[len(str(c)) + 1:] for n in names]
+        notes.append(ReportEntry("datetime_parts", "created", c,
+                                 f"{len(parts)} date features: {', '.join(parts)}", len(parts)))
+    for c in profile.names("text"):
+        notes.append(ReportEntry("tfidf", "created", c, "TF-IDF of its words and word pairs, "
+                                 "reduced to at most 100 components"))
+    for col in profile.columns:
+        if col.kind == "categorical" and col.n_unique > MANY_LEVELS:
+            notes.append(ReportEntry(
+                "onehot", "created", col.name,
+                f"{col.n_unique} levels: target encoding fitted out of fold for the models that "
+                f"need numbers; levels seen fewer than 5 times are grouped as one"))
+    return notes
+
+
+def chosen_options(final: FinalModel, outcome: SearchOutcome, setup: SearchSetup,
+                   X: pd.DataFrame) -> list[ReportEntry]:
+    """What the returned model's preparation choices did to the training rows (values clipped,
+    classes reweighted), for each choice some member took other than its first option."""
+    by_number = {t.number: t for t in outcome.trials}
+    members = [by_number[int(m.rsplit("#", 1)[1])] for m in final.params
+               ] if final.name == ENSEMBLE_NAME else [None]
+    params = [m.params if m is not None else final.params for m in members]
+    names = [m.model if m is not None else final.name for m in members]
+    notes: list[ReportEntry] = []
+    for choice in setup.choices:
+        taken: dict[str, list[str]] = {}
+        for model, p in zip(names, params, strict=True):
+            option = split_params(p)[1].get(choice.name)
+            if option is not None and option != choice.options[0]:
+                taken.setdefault(option, []).append(model)
+        for option, models in taken.items():
+            notes += _option_notes(choice, option, sorted(set(models)), X)
+    return notes
+
+
+def _option_notes(choice: Any, option: str, models: list[str],
+                  X: pd.DataFrame) -> list[ReportEntry]:
+    who = f"for {', '.join(models)}"
+    step = choice.step(option) if choice.step is not None else None
+    if step is not None and hasattr(step.fit(X), "clipped_"):
+        fences = step.fences_
+        return [ReportEntry(choice.name, "clipped", c,
+                            f"values outside [{fences[c][0]:g}, {fences[c][1]:g}] clipped {who}",
+                            n) for c, n in step.clipped_.items() if n]
+    action = "balanced" if choice.resample is not None else "created"
+    return [ReportEntry(choice.name, action, None, f"the search chose {option!r} {who}")]
