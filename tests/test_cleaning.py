@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import automl
-from automl.cleaning import fit_cleaning, select_cleaners
+from automl.cleaning import fit_cleaning, select_preparation
 from automl.errors import ConfigurationError, DataWarning
 from automl.messy import DATE_COLUMN, TEXT_SENTINELS, make_messy
 from automl.plugins import collect
@@ -25,7 +25,7 @@ def messy(credit: pd.DataFrame):
 @pytest.fixture(scope="module")
 def cleaned(messy):
     frame, _ = messy
-    steps = select_cleaners(collect().cleaners, None, None)
+    steps = select_preparation(collect().cleaners, {}, None, None).cleaners
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         return fit_cleaning(frame, "Status", steps, CleanContext(Task.BINARY, "Status"))
@@ -136,8 +136,24 @@ def test_a_step_can_be_switched_off_by_name(messy):
     assert kinds[planted.money] != "numeric"
     assert "text_numbers" not in result.cleaning.names
     assert not result.data_report.columns("parsed")
-    with pytest.raises(ConfigurationError, match="no such cleaning step"):
+    with pytest.raises(ConfigurationError, match="no such cleaning step or preprocessor"):
         automl.fit(frame, "Status", disable=["no_such_step"])
+
+
+def test_a_preprocessor_can_be_switched_off_by_name(messy):
+    frame, _ = messy
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        result = automl.fit(frame.iloc[:800], "Status", time_budget=5, models=["linear"],
+                            n_trials=1, validation="holdout", ensemble=False, verbose=0,
+                            disable=["datetime_parts", "onehot"])
+    assert "switched off" in result.dropped_columns[DATE_COLUMN]
+    assert DATE_COLUMN in result.data_report.columns("dropped")
+    names = list(result.pipeline.named_steps["prep"].get_feature_names_out())
+    assert not any(DATE_COLUMN in n for n in names)
+    # linear asks for one-hot categories; with it off, the kind's default (ordinal) stands in
+    assert "categorical__Home" in names
+    assert len(result.predict(frame.tail(3))) == 3
 
 
 def test_a_feature_derived_from_the_target_is_flagged(small_credit):
@@ -154,7 +170,7 @@ def test_rows_missing_most_fields_and_signal_are_reported(small_credit):
     holey = small_credit.copy()
     holey.loc[:9, ["Home", "Marital", "Job", "Income", "Assets", "Debt", "Age",
                    "Expenses"]] = np.nan
-    steps = select_cleaners(collect().cleaners, None, None)
+    steps = select_preparation(collect().cleaners, {}, None, None).cleaners
     _, _, report = fit_cleaning(holey, "Status", steps, CleanContext(Task.BINARY, "Status"))
     rows = [e for e in report.entries if e.step == "missing_values" and e.column is None]
     assert rows and rows[0].count == 10
@@ -241,3 +257,14 @@ def test_the_report_is_saved_with_the_model_and_printed_by_the_cli(messy, tmp_pa
     loaded = automl.load(tmp_path / "model")
     assert planted.money in loaded.data_report.columns("converted")
     assert len(loaded.predict(frame.tail(5))) == 5
+
+
+def test_a_missing_indicator_is_added_where_missingness_carries_signal(credit, messy, cleaned):
+    _, planted = messy
+    cleaning, clean, report = cleaned
+    indicator = f"{planted.number_sentinel}_missing"
+    assert (clean[indicator] == credit[planted.number_sentinel].isna()).all()
+    assert indicator in report.columns("created", "missing_values")
+    assert "signal" in report.reasons("missing")[planted.number_sentinel]
+    quiet = [c for c, why in report.reasons("missing").items() if "signal" not in why]
+    assert quiet and not any(f"{c}_missing" in clean.columns for c in quiet)

@@ -7,10 +7,11 @@ import time
 import pandas as pd
 
 from automl.checks import check_training_data
-from automl.cleaning import fit_cleaning, select_cleaners
+from automl.cleaning import fit_cleaning, select_preparation
 from automl.errors import ConfigurationError
 from automl.final_model import build_final_model
 from automl.metrics import get_metric
+from automl.pipeline import unprepared_kinds
 from automl.plugins import collect, notify
 from automl.preparation_notes import chosen_options, feature_notes, profile_notes
 from automl.profile import Profile, encode_target, profile_frame
@@ -63,13 +64,15 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     deadline = started + time_budget
     progress = Progress(verbose, started)
     registry = collect()
-    cleaners = select_cleaners(registry.cleaners, disable, enable)
+    chosen = select_preparation(registry.cleaners, registry.preprocessors, disable, enable)
     df, task = check_training_data(df, target, task)
     chosen_metric = get_metric(metric, task)
     features = [c for c in df.columns if c != target]
-    cleaning, df, report = fit_cleaning(df, target, cleaners,
+    cleaning, df, report = fit_cleaning(df, target, chosen.cleaners,
                                         CleanContext(task, target, seed, country))
     profile = profile_frame(df, target, task)
+    profile = profile.without(unprepared_kinds(_kinds(profile), chosen.preprocessors),
+                              "a {kind} column, unused: its preprocessor is switched off")
     report.add(profile_notes(profile))
     removed = [str(c) for c in features if c not in df.columns]
     schema = FeatureSchema.from_profile(profile, df, removed)
@@ -78,10 +81,10 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     target_scale = None if task.is_classification else TargetScale.for_target(y)
     if target_scale is not None:
         y = target_scale.to_fitted(y)
-    setup = SearchSetup(select_models(registry, models, task), registry.preprocessors,
+    setup = SearchSetup(select_models(registry, models, task), chosen.preprocessors,
                         select_tuner(registry, tuner), chosen_metric, task,
                         {kind: profile.names(kind) for kind in _kinds(profile)}, seed,
-                        target_scale, cleaning.search_choices(), country)
+                        target_scale, cleaning.search_choices(), country, chosen.switched_off)
     report.add(feature_notes(profile, X, setup))
     folds = make_validation(X, y, task, seed, validation, time_budget)
     progress.say(f"{task.value} task, {chosen_metric.name} "

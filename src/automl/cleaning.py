@@ -17,7 +17,7 @@ import pandas as pd
 
 from automl.data_report import DataReport, ReportEntry
 from automl.errors import DataValidationError, DataWarning, Failure
-from automl.specs import CleanContext, CleanerSpec, SearchChoice
+from automl.specs import CleanContext, CleanerSpec, PreprocessorSpec, SearchChoice
 
 
 class CleaningStep:
@@ -84,20 +84,34 @@ class Cleaning:
         return choices
 
 
-def select_cleaners(registered: dict[str, CleanerSpec], disable: list[str] | None,
-                    enable: list[str] | None) -> list[CleanerSpec]:
-    """The steps to run, by order: the default ones not in ``disable``, plus those in
-    ``enable``. Unknown names are a :class:`~automl.errors.ConfigurationError`."""
+@dataclass
+class Preparation:
+    """The user's choice of preparation steps: the cleaning steps to run, in order, the
+    preprocessors left on and the names of those switched off."""
+
+    cleaners: list[CleanerSpec]
+    preprocessors: dict[str, PreprocessorSpec]
+    switched_off: frozenset[str]
+
+
+def select_preparation(cleaners: dict[str, CleanerSpec],
+                       preprocessors: dict[str, PreprocessorSpec], disable: list[str] | None,
+                       enable: list[str] | None) -> Preparation:
+    """Resolve ``fit(disable=..., enable=...)``: ``disable`` may name cleaning steps and
+    preprocessors, ``enable`` cleaning steps that are off by default. Unknown names are a
+    :class:`~automl.errors.ConfigurationError`."""
     from automl.errors import ConfigurationError
 
     off, on = set(_names(disable, "disable")), set(_names(enable, "enable"))
-    unknown = sorted((off | on) - set(registered))
+    unknown = sorted((off - set(cleaners) - set(preprocessors)) | (on - set(cleaners)))
     if unknown:
-        raise ConfigurationError(f"{unknown}: no such cleaning step; the steps are "
-                                 f"{sorted(registered)} (see `automl plugins`)")
-    chosen = [s for s in registered.values()
-              if s.name not in off and (s.default or s.name in on)]
-    return sorted(chosen, key=lambda s: (s.order, s.name))
+        raise ConfigurationError(f"{unknown}: no such cleaning step or preprocessor; the "
+                                 f"cleaning steps are {sorted(cleaners)} and the preprocessors "
+                                 f"{sorted(preprocessors)} (see `automl plugins`)")
+    chosen = [s for s in cleaners.values() if s.name not in off and (s.default or s.name in on)]
+    return Preparation(sorted(chosen, key=lambda s: (s.order, s.name)),
+                       {n: p for n, p in preprocessors.items() if n not in off},
+                       frozenset(off & set(preprocessors)))
 
 
 def _names(value: list[str] | str | None, argument: str) -> list[str]:

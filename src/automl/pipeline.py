@@ -28,9 +28,13 @@ CHOICE_PREFIX = "prep."
 
 
 def choose_preprocessor(kind: str, spec: ModelSpec,
-                        preprocessors: dict[str, PreprocessorSpec]) -> PreprocessorSpec:
-    """The preprocessor ``spec`` uses for columns of ``kind``."""
+                        preprocessors: dict[str, PreprocessorSpec],
+                        switched_off: frozenset[str] = frozenset()) -> PreprocessorSpec:
+    """The preprocessor ``spec`` uses for columns of ``kind``: the one it names, or the kind's
+    default when it names none or the user switched the named one off."""
     name = spec.preprocessing.get(kind)
+    if name in switched_off:
+        name = None
     if name is None:
         defaults = [p for p in preprocessors.values() if kind in p.default_for]
         if not defaults:
@@ -53,7 +57,8 @@ def split_params(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
 def build_pipeline(spec: ModelSpec, params: dict[str, Any], task: Task,
                    columns: dict[str, list[str]], preprocessors: dict[str, PreprocessorSpec],
                    seed: int = 0, choices: Sequence[SearchChoice] = (),
-                   country: str | None = None) -> Pipeline:
+                   country: str | None = None,
+                   switched_off: frozenset[str] = frozenset()) -> Pipeline:
     """An unfitted pipeline for one trial: the steps its choices call for, ``prep`` (unless the
     model takes the raw frame) and ``model``, built with ``params``; ``columns`` maps each
     column kind to its names."""
@@ -66,7 +71,7 @@ def build_pipeline(spec: ModelSpec, params: dict[str, Any], task: Task,
             steps.append((choice.name, step))
     if not spec.raw_input:
         ctx = PrepContext(task=task, scale=spec.needs_scaling, seed=seed, country=country)
-        chosen = [(kind, choose_preprocessor(kind, spec, preprocessors), cols)
+        chosen = [(kind, choose_preprocessor(kind, spec, preprocessors, switched_off), cols)
                   for kind in USED_KINDS if (cols := columns.get(kind))]
         prep = ColumnTransformer([(kind, p.build(cols, ctx), cols) for kind, p, cols in chosen],
                                  sparse_threshold=0.0)
@@ -80,3 +85,9 @@ def build_pipeline(spec: ModelSpec, params: dict[str, Any], task: Task,
         estimator.set_params(random_state=seed)
     steps.append(("model", estimator))
     return Pipeline(steps)
+
+
+def unprepared_kinds(kinds: list[str], preprocessors: dict[str, PreprocessorSpec]) -> list[str]:
+    """The column kinds no preprocessor is the default for (its own was switched off): their
+    columns are left out of the search."""
+    return [k for k in kinds if not any(k in p.default_for for p in preprocessors.values())]

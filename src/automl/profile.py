@@ -52,6 +52,14 @@ class Profile:
         """Names of the used columns of ``kind``."""
         return [c.name for c in self.columns if c.kind == kind]
 
+    def without(self, kinds: list[str], reason: str) -> Profile:
+        """This profile with the columns of ``kinds`` moved to ``dropped`` (``reason`` is
+        formatted with ``{kind}``)."""
+        kept = [c for c in self.columns if c.kind not in kinds]
+        dropped = {**self.dropped, **{c.name: reason.format(kind=c.kind)
+                                      for c in self.columns if c.kind in kinds}}
+        return Profile(self.task, self.target, self.n_rows, kept, dropped, self.classes)
+
     @property
     def features(self) -> list[str]:
         """Names of every used feature column, in the frame's order."""

@@ -58,8 +58,8 @@ class TrialRecord:
 class SearchSetup:
     """What a search needs besides the data: the candidate models, the preprocessors they may
     use, the tuner, the metric, the task, the feature columns by kind, the seed, for
-    regression the scale the target is fitted on, the cleaning steps' per-trial choices and the
-    country for holiday features."""
+    regression the scale the target is fitted on, the cleaning steps' per-trial choices, the
+    country for holiday features and the preprocessors the user switched off."""
 
     models: dict[str, ModelSpec]
     preprocessors: dict[str, PreprocessorSpec]
@@ -71,11 +71,13 @@ class SearchSetup:
     target_scale: TargetScale | None = None
     choices: list[SearchChoice] = field(default_factory=list)
     country: str | None = None
+    switched_off: frozenset[str] = frozenset()
 
     def pipeline(self, model: str, params: dict[str, Any]) -> Pipeline:
         """An unfitted pipeline for ``model`` with ``params``."""
         return build_pipeline(self.models[model], params, self.task, self.columns,
-                              self.preprocessors, self.seed, self.choices, self.country)
+                              self.preprocessors, self.seed, self.choices, self.country,
+                              self.switched_off)
 
     def choices_for(self, spec: ModelSpec) -> list[SearchChoice]:
         """The per-trial choices tuned for ``spec``."""

@@ -37,7 +37,9 @@ RARE_LEVEL = 5
 
 
 def _numeric(columns: list[str], ctx: PrepContext) -> Pipeline:
-    steps: list[Any] = [SimpleImputer(strategy="median", add_indicator=True)]
+    # missing-value indicators come from the missing_values cleaning step, for the columns
+    # where missingness carries signal
+    steps: list[Any] = [SimpleImputer(strategy="median")]
     if ctx.scale:
         # the models that want scaling are the ones that extrapolate: keep inputs in range
         steps += [ClipToTrainingRange(), StandardScaler()]
@@ -84,8 +86,7 @@ def _text(columns: list[str], ctx: PrepContext) -> ColumnTransformer:
 
 PREPROCESSORS = [
     PreprocessorSpec("impute", {"numeric", "boolean"}, _numeric, {"numeric", "boolean"},
-                     "median imputation with missing-value indicators; standardised for "
-                     "models that need scaling"),
+                     "median imputation; standardised for models that need scaling"),
     PreprocessorSpec("datetime_parts", {"datetime"}, _datetime, {"datetime"},
                      "year, month, day, weekday, weekend, days since start, cyclical month "
                      "and weekday (and hour), public holidays with fit(country=...)"),

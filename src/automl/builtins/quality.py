@@ -24,26 +24,49 @@ TYPO_MAX_VALUES, TYPO_MAX_SHARE = 10, 0.001
 
 
 class MissingValues(CleaningStep):
-    """Reports the missing values per column, the columns whose missingness carries signal
-    about the target (the numeric preprocessors add a missing-indicator column, and the
-    categorical ones keep "missing" as a level of its own), and the rows missing most fields.
-    Changes nothing: imputation is the preprocessors' part."""
+    """Reports the missing values per column and the rows missing most fields, and adds a
+    missing-indicator column (``<column>_missing``, true where the value is missing) for each
+    numeric column whose missingness carries signal about the target. Imputation is the
+    preprocessors' part (the median for numbers; categories keep "missing" as a level of their
+    own, which carries the signal by itself)."""
 
     def fit(self, df: pd.DataFrame, y: pd.Series) -> MissingValues:
         missing = df.isna()
+        self.indicators_: dict[str, str] = {}
         for c in df.columns[missing.any().to_numpy()]:
             n = int(missing[c].sum())
             signal = _missingness_signal(missing[c], y, self.context.task.is_classification)
-            how = ("carries signal about the target (p < 0.001): kept as an indicator"
-                   if signal else "imputed (median for numbers, a level of its own for "
-                                  "categories)")
+            numeric = pd.api.types.is_numeric_dtype(df[c])
+            if signal and numeric:
+                self.indicators_[c] = _free_name(f"{c}_missing", df.columns)
+                how = (f"missing carries signal about the target (p < {SIGNAL_P_VALUE}): "
+                       f"indicator column {self.indicators_[c]!r} added, values imputed")
+            else:
+                how = "imputed" if numeric else "kept as a level of its own"
             self.note("missing", c, f"{n} missing value(s) ({n / len(df):.1%}); {how}", n)
+        for c, name in self.indicators_.items():
+            self.note("created", name, f"true where {c!r} is missing")
         mostly = int((missing.mean(axis=1) > MOSTLY_MISSING).sum())
         if mostly:
             self.note("flagged", None, f"{mostly} row(s) miss more than "
                       f"{MOSTLY_MISSING:.0%} of their fields; check how they were collected",
                       mostly)
         return self
+
+    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
+        if not self.indicators_:
+            return df
+        out = df.copy(deep=False)
+        for c, name in self.indicators_.items():
+            if c in out.columns:
+                out[name] = out[c].isna()
+        return out
+
+
+def _free_name(name: str, taken: pd.Index) -> str:
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _missingness_signal(is_missing: pd.Series, y: pd.Series, classification: bool) -> bool:
