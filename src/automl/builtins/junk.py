@@ -62,7 +62,7 @@ class LeakageCheck(CleaningStep):
 
     def fit(self, df: pd.DataFrame, y: pd.Series) -> LeakageCheck:
         rows = df.sample(min(len(df), LEAK_SAMPLE_ROWS), random_state=self.context.seed)
-        target = y.loc[rows.index]
+        target = _target_values(y.loc[rows.index], self.context.task.value)
         half = np.random.default_rng(self.context.seed).random(len(rows)) < 0.5
         self.flagged_: dict[str, float] = {}
         for c in rows.columns:
@@ -81,39 +81,57 @@ class LeakageCheck(CleaningStep):
         return self
 
 
+def _target_values(y: pd.Series, task: str) -> np.ndarray:
+    """The target as numbers: floats (regression), 0/1 for the last class (binary), class
+    indices (multiclass)."""
+    if task == "regression":
+        return y.to_numpy(dtype=float)
+    codes, classes = pd.factorize(y, sort=True)
+    if task == "binary":
+        return (codes == len(classes) - 1).astype(float)
+    return codes
+
+
 def _codes(s: pd.Series) -> np.ndarray | None:
-    """Integer groups: quantile bins of numbers and dates, one group per category (missing is a
-    group of its own); None for free text."""
+    """Groups numbered from 0: quantile bins of numbers and dates, one group per category
+    (missing is a group of its own); None for free text."""
     if pd.api.types.is_datetime64_any_dtype(s):
         s = s.astype("int64").where(s.notna())
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(float)
     if pd.api.types.is_numeric_dtype(s):
         ranks = s.astype(float).rank(pct=True, method="min")
-        return (ranks * _BINS).fillna(-1).to_numpy(dtype=int)
-    values = s.astype(object).where(s.notna(), "__missing__").astype(str)
-    if values.str.split().str.len().mean() >= 3:
-        return None
-    return pd.factorize(values)[0]
+        return (ranks * _BINS).fillna(_BINS + 1).to_numpy(dtype=int)
+    codes, levels = pd.factorize(s.astype(object).where(s.notna(), "__missing__").astype(str))
+    if len(levels) > 0.5 * len(s) and np.mean([len(v.split()) for v in levels]) >= 3:
+        return None  # free text: a level per row says nothing here
+    return codes
 
 
-def _cross_fitted_score(codes: np.ndarray, y: pd.Series, half: np.ndarray,
+def _cross_fitted_score(codes: np.ndarray, y: np.ndarray, half: np.ndarray,
                         task: str) -> float | None:
-    from sklearn.metrics import r2_score, roc_auc_score
-
-    frame = pd.DataFrame({"g": codes, "y": y.to_numpy()})
-    fit, test = frame[half], frame[~half]
-    if len(fit) < 10 or len(test) < 10 or test["y"].nunique() < 2:
+    """The score of predicting each held-back row by its group's target on the other rows:
+    R² (regression), ROC AUC (binary) or accuracy (multiclass)."""
+    fit, test = codes[half], codes[~half]
+    y_fit, y_test = y[half], y[~half]
+    if len(fit) < 10 or len(test) < 10 or len(np.unique(y_test)) < 2:
         return None
+    groups = int(codes.max()) + 1
+    counts = np.bincount(fit, minlength=groups)
+    if task == "multiclass":
+        table = np.zeros((groups, int(y.max()) + 1))
+        np.add.at(table, (fit, y_fit), 1)
+        modes = np.where(counts > 0, table.argmax(axis=1), np.bincount(y_fit).argmax())
+        return float((modes[test] == y_test).mean())
+    sums = np.bincount(fit, weights=y_fit, minlength=groups)
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), y_fit.mean())
+    guess = means[test]
     if task == "regression":
-        means = fit.groupby("g")["y"].mean()
-        guess = test["g"].map(means).fillna(fit["y"].mean())
-        return float(r2_score(test["y"].astype(float), guess))
-    if task == "binary":
-        positive = sorted(frame["y"].dropna().unique(), key=str)[-1]
-        rates = (fit["y"] == positive).groupby(fit["g"]).mean()
-        guess = test["g"].map(rates).fillna((fit["y"] == positive).mean())
-        return float(roc_auc_score(test["y"] == positive, guess))
-    modes = fit.groupby("g")["y"].agg(lambda v: v.value_counts().index[0])
-    guess = test["g"].map(modes)
-    return float((guess == test["y"]).mean())
+        spread = np.sum((y_test - y_test.mean()) ** 2)
+        return float(1 - np.sum((y_test - guess) ** 2) / spread) if spread else None
+    from scipy.stats import rankdata
+
+    ranks = rankdata(guess)
+    positives = y_test == 1
+    n_pos, n_neg = int(positives.sum()), int((~positives).sum())
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
