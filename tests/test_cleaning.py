@@ -223,13 +223,18 @@ def test_outlier_clipping_is_a_choice_for_standardised_models(credit):
     frame = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6, 7, 8, 1000]})
     clip = FenceClip(["x"]).fit(frame)
     assert clip.clipped_ == {"x": 1} and clip.transform(frame)["x"].max() < 1000
-    result = automl.fit(credit.head(1000), "Status", time_budget=6,
+    typos = credit.head(1000).copy()
+    typos.loc[[10, 500], "Age"] = 200  # an age of 200: a typo the report names
+    result = automl.fit(typos, "Status", time_budget=6,
                         models=["linear", "decision_tree"], n_trials=6,
                         validation="holdout", ensemble=False, verbose=0)
     board = result.leaderboard
     linear = {p.get("prep.outliers") for p in board[board["model"] == "linear"]["params"]}
     tree = {p.get("prep.outliers") for p in board[board["model"] == "decision_tree"]["params"]}
     assert "keep" in linear and tree == {None}
+    assert "possible typo(s): 200" in result.data_report.reasons("flagged")["Age"]
+    # a long tail is reported, not offered for clipping
+    assert "long tail" in result.data_report.reasons("outliers")["Income"]
 
 
 def test_cleaning_steps_are_plugins_listed_by_the_cli(capsys):
@@ -261,7 +266,7 @@ def test_the_report_is_saved_with_the_model_and_printed_by_the_cli(messy, tmp_pa
 
 def test_a_missing_indicator_is_added_where_missingness_carries_signal(credit, messy, cleaned):
     _, planted = messy
-    cleaning, clean, report = cleaned
+    _, clean, report = cleaned
     indicator = f"{planted.number_sentinel}_missing"
     assert (clean[indicator] == credit[planted.number_sentinel].isna()).all()
     assert indicator in report.columns("created", "missing_values")
