@@ -43,7 +43,7 @@ def _fit(train: pd.DataFrame, target: str, budget: float) -> Any:
 
 
 def date_features(result: Any, column: str) -> list[str]:
-    """The names of the features the fitted pipelines make from ``column``."""
+    """The names of the date features the fitted pipelines make from ``column``."""
     names: set[str] = set()
     stack = [result.pipeline]
     while stack:
@@ -53,7 +53,8 @@ def date_features(result: Any, column: str) -> list[str]:
             stack.append(model.model)
         steps = getattr(model, "named_steps", {})
         if "prep" in steps:
-            names |= {str(n) for n in steps["prep"].get_feature_names_out() if column in str(n)}
+            names |= {str(n) for n in steps["prep"].get_feature_names_out()
+                      if str(n).startswith(f"datetime__{column}_")}
     return sorted(names)
 
 
