@@ -30,8 +30,8 @@ _CURRENCY = re.compile(r"[\s$€£¥]")
 
 def text_columns(df: pd.DataFrame) -> list[str]:
     """The columns holding text (object or string dtype)."""
-    return [c for c in df.columns
-            if pd.api.types.is_object_dtype(df[c]) or pd.api.types.is_string_dtype(df[c])]
+    return [c for c, dtype in df.dtypes.items()
+            if dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype)]
 
 
 def _folded(s: pd.Series) -> pd.Series:
@@ -80,14 +80,8 @@ class MissingSentinels(CleaningStep):
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
         changed = {}
-        texts = text_columns(df)
-        # one look at every distinct text value first: most frames (and requests) have none
-        if texts and any(is_sentinel(v) for v in pd.unique(
-                df[texts].to_numpy(dtype=object).ravel())):
-            texts = [c for c in texts if df[c].map(is_sentinel).any()]
-        else:
-            texts = []
-        for c in texts:
+        for c in text_columns(df):
+            # distinct values only: a column has few, and a served request one
             hits = [v for v in pd.unique(df[c].to_numpy(dtype=object)) if is_sentinel(v)]
             if hits:
                 changed[c] = df[c].where(~df[c].isin(hits), np.nan)
@@ -160,11 +154,14 @@ class TextNumbers(CleaningStep):
 def read_booleans(s: pd.Series) -> pd.Series:
     """yes/no, y/n, true/false, t/f (any case, any spaces) as True/False; anything else
     (missing included) as NaN, in an object column."""
-    folded = _folded(s.astype(object))
-    out = pd.Series(np.nan, index=s.index, dtype=object)
-    out[folded.isin(_TRUE)] = True
-    out[folded.isin(_FALSE)] = False
-    return out
+    def read(v: object) -> object:
+        if isinstance(v, str):
+            v = v.strip().casefold()
+            return True if v in _TRUE else False if v in _FALSE else np.nan
+        return bool(v) if isinstance(v, bool | np.bool_) else np.nan
+
+    values = [read(v) for v in s.to_numpy(dtype=object)]
+    return pd.Series(np.asarray(values, dtype=object), index=s.index, dtype=object)
 
 
 class TextBooleans(CleaningStep):

@@ -52,7 +52,8 @@ class JunkColumns(CleaningStep):
         return self
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
-        return df.drop(columns=list(self.dropped_), errors="ignore")
+        present = [c for c in self.dropped_ if c in df.columns]
+        return df.drop(columns=present) if present else df
 
 
 class LeakageCheck(CleaningStep):
