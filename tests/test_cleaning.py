@@ -273,3 +273,27 @@ def test_a_missing_indicator_is_added_where_missingness_carries_signal(credit, m
     assert "signal" in report.reasons("missing")[planted.number_sentinel]
     quiet = [c for c, why in report.reasons("missing").items() if "signal" not in why]
     assert quiet and not any(f"{c}_missing" in clean.columns for c in quiet)
+
+
+def test_the_report_names_the_choices_the_returned_model_was_fitted_with():
+    from automl.builtins.imbalance import rebalance
+    from automl.builtins.quality import FenceClip
+    from automl.final_model import FinalModel
+    from automl.search import SearchOutcome, SearchSetup, TrialRecord
+    from automl.specs import SearchChoice
+
+    clip = SearchChoice("outliers", ("keep", "clip"),
+                        step=lambda o: FenceClip(["x"]) if o == "clip" else None)
+    balance = SearchChoice("balance", ("none", "weights"), resample=rebalance)
+    setup = SearchSetup({}, {}, None, None, Task.BINARY, {}, choices=[clip, balance])
+    trials = [TrialRecord(1, "linear", {"prep.outliers": "clip", "prep.balance": "none"},
+                          0.8, 1.0, "complete"),
+              TrialRecord(2, "kneighbors", {"prep.balance": "weights"}, 0.7, 1.0, "complete")]
+    final = FinalModel(None, "ensemble", {"linear#1": 0.5, "kneighbors#2": 0.5}, 0.81, False)
+    X = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6, 7, 8, 1000]})
+    from automl.preparation_notes import chosen_options
+
+    notes = chosen_options(final, SearchOutcome(trials=trials), setup, X)
+    assert [(n.action, n.column, n.count) for n in notes] == [("clipped", "x", 1),
+                                                             ("balanced", None, None)]
+    assert "for linear" in notes[0].detail and "'weights' for kneighbors" in notes[1].detail

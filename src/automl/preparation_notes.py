@@ -73,10 +73,16 @@ def _option_notes(choice: Any, option: str, models: list[str],
                   X: pd.DataFrame) -> list[ReportEntry]:
     who = f"for {', '.join(models)}"
     step = choice.step(option) if choice.step is not None else None
+    # a step that reports what it clipped (``clipped_``: column -> count, ``fences_``: column
+    # -> (low, high)) gets one entry per column; any other choice one line
     if step is not None and hasattr(step.fit(X), "clipped_"):
-        fences = step.fences_
+        fences = getattr(step, "fences_", {})
         return [ReportEntry(choice.name, "clipped", c,
-                            f"values outside [{fences[c][0]:g}, {fences[c][1]:g}] clipped {who}",
-                            n) for c, n in step.clipped_.items() if n]
+                            f"values outside {_interval(fences.get(c))} clipped {who}", n)
+                for c, n in step.clipped_.items() if n]
     action = "balanced" if choice.resample is not None else "created"
     return [ReportEntry(choice.name, action, None, f"the search chose {option!r} {who}")]
+
+
+def _interval(fences: tuple[float, float] | None) -> str:
+    return "the fences" if fences is None else f"[{fences[0]:g}, {fences[1]:g}]"
