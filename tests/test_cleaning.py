@@ -279,6 +279,7 @@ def test_the_report_names_the_choices_the_returned_model_was_fitted_with():
     from automl.builtins.imbalance import rebalance
     from automl.builtins.quality import FenceClip
     from automl.final_model import FinalModel
+    from automl.preparation_notes import chosen_options
     from automl.search import SearchOutcome, SearchSetup, TrialRecord
     from automl.specs import SearchChoice
 
@@ -291,8 +292,6 @@ def test_the_report_names_the_choices_the_returned_model_was_fitted_with():
               TrialRecord(2, "kneighbors", {"prep.balance": "weights"}, 0.7, 1.0, "complete")]
     final = FinalModel(None, "ensemble", {"linear#1": 0.5, "kneighbors#2": 0.5}, 0.81, False)
     X = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6, 7, 8, 1000]})
-    from automl.preparation_notes import chosen_options
-
     notes = chosen_options(final, SearchOutcome(trials=trials), setup, X)
     assert [(n.action, n.column, n.count) for n in notes] == [("clipped", "x", 1),
                                                              ("balanced", None, None)]
