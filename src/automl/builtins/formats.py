@@ -177,8 +177,8 @@ class TextBooleans(CleaningStep):
                 continue
             self.columns_.append(c)
             spellings = sorted({str(v) for v in values.unique()})
-            self.note("converted", c, f"yes/no text made boolean ({', '.join(spellings[:6])})",
-                      len(values))
+            shown = ", ".join(repr(v) for v in spellings[:8])
+            self.note("converted", c, f"yes/no text made boolean ({shown})", len(values))
         return self
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
