@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from automl.data_report import DataReport, ReportEntry
-from automl.errors import DataValidationError, DataWarning, Failure
+from automl.errors import ConfigurationError, DataValidationError, DataWarning, Failure
 from automl.specs import CleanContext, CleanerSpec, PreprocessorSpec, SearchChoice
 
 
@@ -100,8 +100,6 @@ def select_preparation(cleaners: dict[str, CleanerSpec],
     """Resolve ``fit(disable=..., enable=...)``: ``disable`` may name cleaning steps and
     preprocessors, ``enable`` cleaning steps that are off by default. Unknown names are a
     :class:`~automl.errors.ConfigurationError`."""
-    from automl.errors import ConfigurationError
-
     off, on = set(_names(disable, "disable")), set(_names(enable, "enable"))
     unknown = sorted((off - set(cleaners) - set(preprocessors)) | (on - set(cleaners)))
     if unknown:
@@ -115,8 +113,6 @@ def select_preparation(cleaners: dict[str, CleanerSpec],
 
 
 def _names(value: list[str] | str | None, argument: str) -> list[str]:
-    from automl.errors import ConfigurationError
-
     if value is None:
         return []
     if isinstance(value, str):

@@ -123,8 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--models", help="comma-separated model names (see `automl plugins`)")
     f.add_argument("--tuner", default="tpe", help="tpe (default), random or grid")
     f.add_argument("--country", help="ISO country code for public-holiday date features")
-    f.add_argument("--disable", help="comma-separated cleaning steps to switch off "
-                                     "(see `automl plugins`)")
+    f.add_argument("--disable", help="comma-separated cleaning steps or preprocessors to "
+                                     "switch off (see `automl plugins`)")
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--n-trials", type=int)
     f.add_argument("--top", type=int, default=20, help="leaderboard rows to print")

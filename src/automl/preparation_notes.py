@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from automl.final_model import FinalModel
     from automl.search import SearchOutcome, SearchSetup
 
-#: mirrors the built-in preprocessors: above this many levels a category is target-encoded
-MANY_LEVELS = 15
-
 
 def profile_notes(profile: Profile) -> list[ReportEntry]:
     """The columns the profile dropped (with the junk step off, say), with why."""
@@ -28,6 +25,7 @@ def profile_notes(profile: Profile) -> list[ReportEntry]:
 
 def feature_notes(profile: Profile, X: pd.DataFrame, setup: SearchSetup) -> list[ReportEntry]:
     """What the default preprocessors make of date, text and many-level categorical columns."""
+    from automl.builtins.preprocessors import MAX_ONEHOT_LEVELS, MAX_TEXT_FEATURES, RARE_LEVEL
     from automl.builtins.transformers import DatetimeFeatures
 
     notes = []
@@ -38,13 +36,13 @@ def feature_notes(profile: Profile, X: pd.DataFrame, setup: SearchSetup) -> list
                                  f"{len(parts)} date features: {', '.join(parts)}", len(parts)))
     for c in profile.names("text"):
         notes.append(ReportEntry("tfidf", "created", c, "TF-IDF of its words and word pairs, "
-                                 "reduced to at most 100 components"))
+                                 f"reduced to at most {MAX_TEXT_FEATURES} components"))
     for col in profile.columns:
-        if col.kind == "categorical" and col.n_unique > MANY_LEVELS:
+        if col.kind == "categorical" and col.n_unique > MAX_ONEHOT_LEVELS:
             notes.append(ReportEntry(
                 "onehot", "created", col.name,
                 f"{col.n_unique} levels: target encoding fitted out of fold for the models that "
-                f"need numbers; levels seen fewer than 5 times are grouped as one"))
+                f"need numbers; levels seen fewer than {RARE_LEVEL} times are grouped as one"))
     return notes
 
 

@@ -21,6 +21,9 @@ MAX_CLASSES_FOR_INT_TARGET = 10
 _DATE_RE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
                       r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$")
 _BOOL_VALUES = {True, False}
+#: why a column of each dropped kind cannot help a model
+DROP_REASONS = {"constant": "constant (one value or all missing)",
+                "id": "id-like (a distinct value on every row)"}
 
 
 @dataclass
@@ -146,6 +149,14 @@ def column_kind(s: pd.Series) -> str:
     return "categorical"
 
 
+def warn_dropped(dropped: dict[str, str], stacklevel: int) -> None:
+    """One :class:`DataWarning` naming the dropped columns (name -> why), if there are any."""
+    if dropped:
+        listed = ", ".join(f"{n!r} ({why})" for n, why in dropped.items())
+        warnings.warn(f"dropped {len(dropped)} column(s) that cannot help a model: {listed}",
+                      DataWarning, stacklevel=stacklevel + 1)
+
+
 def profile_frame(df: pd.DataFrame, target: str, task: Task) -> Profile:
     """Profile the features of a checked training frame and report dropped columns."""
     columns, dropped = [], {}
@@ -154,21 +165,15 @@ def profile_frame(df: pd.DataFrame, target: str, task: Task) -> Profile:
             continue
         s = df[name]
         kind = column_kind(s)
-        if kind == "constant":
-            dropped[name] = "constant (one value or all missing)"
-            continue
-        if kind == "id":
-            dropped[name] = "id-like (a distinct value on every row)"
+        if kind in DROP_REASONS:
+            dropped[name] = DROP_REASONS[kind]
             continue
         categories = None
         if kind == "categorical":
             categories = [str(v) for v in s.dropna().astype(str).value_counts().index]
         columns.append(ColumnProfile(name, kind, str(s.dtype), int(s.isna().sum()),
                                      int(s.nunique()), categories))
-    if dropped:
-        listed = ", ".join(f"{n!r} ({why})" for n, why in dropped.items())
-        warnings.warn(f"dropped {len(dropped)} column(s) that cannot help a model: {listed}",
-                      DataWarning, stacklevel=3)
+    warn_dropped(dropped, stacklevel=3)
     classes = None
     if task.is_classification:
         classes = sorted(df[target].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))

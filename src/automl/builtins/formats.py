@@ -61,7 +61,7 @@ class MissingSentinels(CleaningStep):
 
     def fit(self, df: pd.DataFrame, y: pd.Series) -> MissingSentinels:
         for c in text_columns(df):
-            found = _folded(df[c]).isin(TEXT_SENTINELS) & df[c].notna()
+            found = df[c].map(is_sentinel).astype(bool)
             if found.any():
                 shown = sorted({repr(v) for v in df[c][found].unique()})[:4]
                 self.note("missing", c, f"{int(found.sum())} sentinel value(s) "
@@ -139,10 +139,10 @@ class TextNumbers(CleaningStep):
             readable = numbers.notna().mean()
             if readable >= READABLE_SHARE:
                 self.columns_.append(c)
-                example = df[c][present].iloc[int(np.argmax(numbers.notna().to_numpy()))]
+                first = numbers.first_valid_index()
                 bad = int(numbers.isna().sum())
                 self.note("converted", c, f"numbers stored as text made numeric (e.g. "
-                          f"{example!r} -> {read_numbers(pd.Series([example]))[0]:g})"
+                          f"{df[c][first]!r} -> {numbers[first]:g})"
                           + (f"; {bad} unreadable value(s) made missing" if bad else ""),
                           int(present.sum()))
         return self

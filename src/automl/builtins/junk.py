@@ -11,7 +11,7 @@ import pandas as pd
 
 from automl.cleaning import CleaningStep
 from automl.errors import DataWarning
-from automl.profile import column_kind
+from automl.profile import DROP_REASONS, column_kind, warn_dropped
 
 #: a single feature scoring at least this (ROC AUC, accuracy or R², cross-fitted) is flagged
 LEAK_SCORE = 0.99
@@ -32,10 +32,10 @@ class JunkColumns(CleaningStep):
             s = df[c]
             n_unique = s.nunique()
             if n_unique <= 1:
-                self.dropped_[c] = "constant (one value or all missing)"
+                self.dropped_[c] = DROP_REASONS["constant"]
                 continue
             if n_unique >= ID_SHARE * s.notna().sum() and column_kind(s) == "id":
-                self.dropped_[c] = "id-like (a distinct value on every row)"
+                self.dropped_[c] = DROP_REASONS["id"]
                 continue
             digest = int(pd.util.hash_pandas_object(s, index=False).sum())
             twin = seen.get(digest)
@@ -45,10 +45,7 @@ class JunkColumns(CleaningStep):
             seen.setdefault(digest, c)
         for c, why in self.dropped_.items():
             self.note("dropped", c, why)
-        if self.dropped_:
-            listed = ", ".join(f"{c!r} ({why})" for c, why in self.dropped_.items())
-            warnings.warn(f"dropped {len(self.dropped_)} column(s) that cannot help a model: "
-                          f"{listed}", DataWarning, stacklevel=4)
+        warn_dropped(self.dropped_, stacklevel=4)
         return self
 
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
