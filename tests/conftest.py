@@ -58,3 +58,42 @@ def installed_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
                         "--no-build-isolation", "--target", str(target),
                         str(PLUGIN_PACKAGES / pkg)], check=True)
     return target
+
+
+def halves(df: pd.DataFrame, target: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A seeded 75/25 split (stratified when ``target`` is given): rows to fit, rows to judge."""
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(df, test_size=0.25, random_state=0,
+                                   stratify=None if target is None else df[target])
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def credit_fitted(credit, tmp_path_factory):
+    """A model of modeldata/credit_data fitted on 75 % of the rows and saved, with the 25 % it
+    never saw: (result, saved directory, training rows, test rows)."""
+    import automl
+
+    train, test = halves(credit, "Status")
+    result = automl.fit(train, "Status", time_budget=6, seed=0, verbose=0)
+    return result, result.save(tmp_path_factory.mktemp("models") / "credit"), train, test
+
+
+@pytest.fixture(scope="session")
+def split():
+    """The seeded 75/25 split of :func:`halves`, for tests to call."""
+    return halves
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Run ``automl ARGS...`` in a subprocess; ``check`` asserts exit code 0."""
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "automl.cli", *args], capture_output=True,
+                              text=True)
+        if check:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    return run

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
-
-
-def automl_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    run = subprocess.run([sys.executable, "-m", "automl.cli", *args], capture_output=True,
-                         text=True)
-    if check:
-        assert run.returncode == 0, run.stderr
-    return run
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +13,15 @@ def credit_csv(tmp_path_factory, credit):
     return path
 
 
-def test_fit_then_predict(credit_csv, tmp_path):
+def test_fit_then_predict(credit_csv, tmp_path, cli):
     out = tmp_path / "credit_model"
-    run = automl_cli("fit", str(credit_csv), "--target", "Status", "--time-budget", "4",
-                     "--out", str(out))
+    run = cli("fit", str(credit_csv), "--target", "Status", "--time-budget", "4",
+              "--out", str(out))
     assert "roc_auc" in run.stdout and "best:" in run.stdout and f"saved to {out}" in run.stdout
     assert "trial 0" in run.stderr  # progress lines
     assert (out / "metadata.json").is_file()
     predictions = tmp_path / "predictions.csv"
-    run = automl_cli("predict", str(out), str(credit_csv), "--out", str(predictions), "--proba")
+    run = cli("predict", str(out), str(credit_csv), "--out", str(predictions), "--proba")
     frame = pd.read_csv(predictions)
     assert list(frame.columns) == ["prediction", "proba_bad", "proba_good"]
     assert len(frame) == 800 and set(frame["prediction"]) <= {"good", "bad"}
@@ -44,8 +33,8 @@ def test_fit_then_predict(credit_csv, tmp_path):
     (["fit", "{csv}", "--target", "Status", "--models", "nope"], "are not registered"),
     (["predict", "no_model_here", "{csv}"], "not a saved automl model"),
 ])
-def test_user_errors_print_one_line_and_exit_2(credit_csv, args, message):
-    run = automl_cli(*[a.replace("{csv}", str(credit_csv)) for a in args], check=False)
+def test_user_errors_print_one_line_and_exit_2(credit_csv, args, message, cli):
+    run = cli(*[a.replace("{csv}", str(credit_csv)) for a in args], check=False)
     assert run.returncode == 2
     assert message in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1

@@ -17,3 +17,5 @@ def test_fit_from_script(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "credit_model" / "pipeline.joblib").is_file()
     assert result.task == "binary"
     assert "predictions for the first rows" in out
+    assert "Verdict:" in out and "Fairness by Marital" in out
+    assert "data-plot=\"roc\"" in (tmp_path / "credit_model_report.html").read_text()

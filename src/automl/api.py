@@ -9,6 +9,7 @@ import pandas as pd
 from automl.checks import check_training_data
 from automl.cleaning import Cleaning, Preparation, fit_cleaning, select_preparation
 from automl.data_report import DataReport
+from automl.diagnosis import scored
 from automl.errors import ConfigurationError
 from automl.final_model import build_final_model
 from automl.metrics import get_metric
@@ -17,6 +18,7 @@ from automl.plugins import collect, notify
 from automl.preparation_notes import chosen_options, feature_notes, profile_notes
 from automl.profile import Profile, encode_target, profile_frame
 from automl.progress import Progress
+from automl.reference import Reference
 from automl.result import FitResult, make_leaderboard
 from automl.schema import FeatureSchema
 from automl.search import SearchSetup, run_search
@@ -73,7 +75,7 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     cleaning, df, report, profile, schema = _prepare(df, target, task, chosen,
                                                      CleanContext(task, target, seed, country))
     X = schema.validate(df, context="training data")
-    y = encode_target(df[target], profile.classes)
+    y = y_target = encode_target(df[target], profile.classes)
     target_scale = None if task.is_classification else TargetScale.for_target(y)
     if target_scale is not None:
         y = target_scale.to_fitted(y)
@@ -92,7 +94,11 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
                          hard_deadline=started + time_budget * (1 + OVERRUN_FRACTION),
                          n_trials=n_trials, progress=progress)
     final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
+    if final.ensemble_record is not None:
+        final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
+    held_out = None if final.valid_prediction is None else scored(
+        chosen_metric, task, outcome.y_valid, final.valid_prediction)
     report.add(chosen_options(final, outcome, setup, X))
     result = FitResult(
         pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
@@ -101,7 +107,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         classes=profile.classes, refitted=final.refitted,
         fit_seconds=time.monotonic() - started,
         dropped_columns={**report.reasons("dropped"), **profile.dropped},
-        cleaning=cleaning, data_report=report)
+        cleaning=cleaning, data_report=report, held_out=held_out,
+        reference=Reference.sample(X, y_target, task, final.valid_prediction, seed))
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})")

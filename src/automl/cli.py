@@ -1,4 +1,4 @@
-"""The ``automl`` command: fit, predict, plugins, build, serve.
+"""The ``automl`` command: fit, predict, evaluate, report, plugins, build, serve.
 
 A mistake the user can fix (a bad file, a bad column, a bad option) prints one line and exits
 with code 2; nothing prints a traceback for it.
@@ -70,6 +70,31 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import automl
+
+    result = automl.load(args.model)
+    evaluation = result.evaluate(_read_table(args.data), sensitive=args.sensitive,
+                                 importance=not args.no_importance)
+    print(evaluation.summary())
+    if args.json:
+        print(f"\nwrote {evaluation.save(args.json)}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import automl
+
+    result = automl.load(args.model)
+    data = _read_table(args.data) if args.data else None
+    if data is None and args.sensitive:
+        raise AutoMLError("--sensitive needs labelled DATA to audit: automl report MODEL "
+                          "DATA.csv --sensitive COLUMN")
+    path = result.report(args.output, data, sensitive=args.sensitive)
+    print(f"wrote {path}")
+    return 0
+
+
 def _cmd_plugins(args: argparse.Namespace) -> int:
     from automl.plugins import plugin_infos
 
@@ -136,6 +161,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="CSV file to write (default: standard output)")
     p.add_argument("--proba", action="store_true", help="add class probabilities")
     p.set_defaults(run=_cmd_predict)
+    e = sub.add_parser("evaluate", help="judge a saved model on a labelled CSV file it never "
+                                        "saw: metrics, overfitting verdict, importance")
+    e.add_argument("model", help="a directory written by `automl fit --out`")
+    e.add_argument("data", help="a CSV (or .parquet) file with the features and the target")
+    e.add_argument("--sensitive", help="a column to audit fairness by (per-group figures)")
+    e.add_argument("--json", help="also write the evaluation to this JSON file")
+    e.add_argument("--no-importance", action="store_true",
+                   help="skip permutation importance (the slowest part)")
+    e.set_defaults(run=_cmd_evaluate)
+    r = sub.add_parser("report", help="write a self-contained HTML report of a saved model "
+                                      "(evaluated on DATA when given)")
+    r.add_argument("model", help="a directory written by `automl fit --out`")
+    r.add_argument("data", nargs="?", help="labelled rows the model never saw (CSV/parquet)")
+    r.add_argument("-o", "--output", default="report.html", help="default report.html")
+    r.add_argument("--sensitive", help="a column to audit fairness by")
+    r.set_defaults(run=_cmd_report)
     sub.add_parser("plugins", help="list the plugins found").set_defaults(run=_cmd_plugins)
     b = sub.add_parser("build", help="build a BentoML Bento serving a saved model")
     b.add_argument("model", help="a directory written by `automl fit --out`")

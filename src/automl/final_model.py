@@ -29,8 +29,9 @@ from automl.target_transform import ScaledTargetModel
 class FinalModel:
     """The returned model, its name and parameters for the leaderboard, its held-out score,
     whether every part of it was refitted on all rows (never, for bags of fold models: between
-    them they have seen every row), and the ensemble's own leaderboard row (None when a single
-    model won)."""
+    them they have seen every row), the ensemble's own leaderboard row (None when a single
+    model won) and its prediction for the held-out rows (out of fold with cross-validation),
+    on the target's own scale."""
 
     model: Any
     name: str
@@ -38,6 +39,7 @@ class FinalModel:
     valid_score: float
     refitted: bool
     ensemble_record: TrialRecord | None = None
+    valid_prediction: np.ndarray | None = None
 
 
 def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarray,
@@ -68,11 +70,15 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
                   for m, n in zip(members, numbers, strict=True)}
         record = TrialRecord(len(outcome.trials), ENSEMBLE_NAME, params, selection.score,
                              needed, "complete")
-        final = FinalModel(model, ENSEMBLE_NAME, params, selection.score, refitted, record)
+        blend = sum(selection.weights[n] * candidates[n].prediction for n in numbers)
+        final = FinalModel(model, ENSEMBLE_NAME, params, selection.score, refitted, record,
+                           np.asarray(blend) / sum(selection.weights.values()))
     else:
         pipeline, refitted = (outcome.best_pipeline, False) if outcome.bagged else refit(
             setup, best, outcome.best_pipeline, outcome.train_rows, X, y, deadline)
-        final = FinalModel(pipeline, best.model, best.params, best.score, refitted)
+        final = FinalModel(pipeline, best.model, best.params, best.score, refitted,
+                           valid_prediction=getattr(candidates.get(best.number),
+                                                    "prediction", None))
     if setup.target_scale is not None:
         final.model = ScaledTargetModel(final.model, setup.target_scale)
     return final

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import platform
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,13 +17,18 @@ import pandera.pandas as pa
 
 from automl.cleaning import Cleaning
 from automl.data_report import DataReport
+from automl.diagnosis import Scored
 from automl.ensemble import ENSEMBLE_NAME
 from automl.errors import ConfigurationError, DataValidationError, Failure, ModelLoadError
 from automl.metrics import get_metric
 from automl.profile import encode_target
+from automl.reference import Reference
 from automl.schema import FeatureSchema
 from automl.search import TrialRecord
 from automl.specs import Task
+
+if TYPE_CHECKING:
+    from automl.evaluation import Evaluation
 
 #: bumped whenever the saved layout changes; load refuses other formats
 FORMAT_VERSION = 2
@@ -42,12 +47,14 @@ def library_versions() -> dict[str, str]:
 
 def make_leaderboard(trials: list[TrialRecord], metric: str, greater_is_better: bool
                      ) -> pd.DataFrame:
-    """Trials as a DataFrame, best first: completed trials by score, then the others."""
+    """Trials as a DataFrame, best first: completed trials by score, then the others;
+    ``ended_seconds`` is when each ended, in seconds since the fit started."""
     rows = [{"model": t.model, metric: t.score, "fit_seconds": round(t.fit_seconds, 3),
-             "status": t.status, "params": t.params, "trial": t.number, "error": t.error}
+             "status": t.status, "params": t.params, "trial": t.number, "error": t.error,
+             "ended_seconds": t.ended_seconds}
             for t in trials]
     board = pd.DataFrame(rows, columns=["model", metric, "fit_seconds", "status", "params",
-                                        "trial", "error"])
+                                        "trial", "error", "ended_seconds"])
     done = board["status"] == "complete"
     ranked = board[done].sort_values([metric, "trial"], ascending=[not greater_is_better, True],
                                      kind="stable")
@@ -65,6 +72,10 @@ class FitResult:
 
     ``cleaning`` holds the fitted cleaning steps every frame goes through before the schema
     check, and ``data_report`` what they (and the preprocessors) did to the training data.
+    ``held_out`` is the returned model's held-out score with its skill, and ``reference`` a
+    sample of the training rows with the held-out predictions: :meth:`evaluate` compares them
+    with new rows to tell whether the model overfits, and drift monitoring compares new rows
+    and predictions with them.
     """
 
     pipeline: Any
@@ -82,6 +93,8 @@ class FitResult:
     versions: dict[str, str] = field(default_factory=library_versions)
     cleaning: Cleaning = field(default_factory=Cleaning)
     data_report: DataReport = field(default_factory=DataReport)
+    held_out: Scored | None = None
+    reference: Reference | None = None
 
     @property
     def model_names(self) -> list[str]:
@@ -136,6 +149,37 @@ class FitResult:
         pred = self.pipeline.predict_proba(X) if m.needs_proba else self.pipeline.predict(X)
         return m.fn(y, np.asarray(pred))
 
+    def evaluate(self, df: pd.DataFrame, *, sensitive: str | None = None,
+                 importance: bool = True, seed: int = 0) -> Evaluation:
+        """Judge the model on labelled rows ``df`` it never saw (the target column present).
+
+        Returns an :class:`~automl.evaluation.Evaluation`: the task's metrics (accuracy,
+        precision, recall, F1, ROC AUC, log loss and the confusion matrix; or RMSE, MAE, R² and
+        the residuals), an overfitting verdict from the train, held-out and test scores
+        ("underfit", "good" or "overfit", explained in words), calibration for classifiers,
+        permutation importance of each column on these rows (``importance=False`` skips it)
+        and, with ``sensitive=COLUMN``, a fairness audit by that column's groups (the column
+        may be one the model does not use).
+        """
+        from automl.evaluation import evaluate
+
+        return evaluate(self, df, sensitive=sensitive, importance=importance, seed=seed)
+
+    def report(self, path: str | Path, data: pd.DataFrame | None = None, *,
+               sensitive: str | None = None, title: str | None = None) -> Path:
+        """Write the model report to ``path``: one self-contained HTML file that opens offline.
+
+        It always shows the leaderboard, the search's progress, the model's own importances
+        (where it has them) and the data report; with labelled rows ``data`` it adds the
+        evaluation (see :meth:`evaluate`): the verdict, metrics, ROC and precision-recall
+        curves or residuals, confusion matrix, calibration, permutation importance and, with
+        ``sensitive``, the fairness table. Returns the path written.
+        """
+        from automl.report_html import write_report
+
+        evaluation = None if data is None else self.evaluate(data, sensitive=sensitive)
+        return write_report(self, path, evaluation, title)
+
     def _encode(self, y: pd.Series) -> np.ndarray:
         if self.classes is not None:
             known = set(self.classes)
@@ -157,13 +201,16 @@ class FitResult:
         joblib.dump(self.pipeline, out / _PIPELINE_FILE)
         joblib.dump(self.cleaning, out / _CLEANING_FILE)
         self.data_report.save(out / _REPORT_FILE)
+        if self.reference is not None:
+            self.reference.save(out)
         self.feature_schema.save(out)
         self.leaderboard.to_json(out / _BOARD_FILE, orient="records", indent=2)
         meta = {"format_version": FORMAT_VERSION, "task": self.task.value, "metric": self.metric,
                 "best": self.best, "best_params": self.best_params,
                 "valid_score": self.valid_score, "classes": self.classes,
                 "refitted": self.refitted, "fit_seconds": self.fit_seconds,
-                "dropped_columns": self.dropped_columns, "versions": self.versions}
+                "dropped_columns": self.dropped_columns, "versions": self.versions,
+                "held_out": None if self.held_out is None else asdict(self.held_out)}
         (out / _META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default))
         return out
 
@@ -214,6 +261,7 @@ def load(path: str | Path) -> FitResult:
             warnings.simplefilter("ignore")
             pipeline = joblib.load(src / _PIPELINE_FILE)
             cleaning = joblib.load(src / _CLEANING_FILE)
+            reference = Reference.load(src)
     except Exception as exc:
         raise ModelLoadError(f"cannot read the model in {src} ({type(exc).__name__}: "
                              f"{exc}); it was saved with {meta.get('versions')}") from None
@@ -224,4 +272,6 @@ def load(path: str | Path) -> FitResult:
                      valid_score=meta["valid_score"], classes=meta["classes"],
                      refitted=meta["refitted"], fit_seconds=meta["fit_seconds"],
                      dropped_columns=meta["dropped_columns"], versions=meta["versions"],
-                     cleaning=cleaning, data_report=DataReport.load(src / _REPORT_FILE))
+                     cleaning=cleaning, data_report=DataReport.load(src / _REPORT_FILE),
+                     held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
+                     reference=reference)

@@ -43,7 +43,8 @@ REFIT_MARGIN = 0.5
 @dataclass
 class TrialRecord:
     """One trial: its number, model, parameters, held-out score, seconds to fit and score it,
-    status ("complete", "failed", "pruned" or "skipped"), and the error of a failed trial."""
+    status ("complete", "failed", "pruned" or "skipped"), the error of a failed trial and
+    when it ended, in seconds since the fit started."""
 
     number: int
     model: str
@@ -52,6 +53,7 @@ class TrialRecord:
     fit_seconds: float
     status: str
     error: str | None = None
+    ended_seconds: float | None = None
 
 
 @dataclass
@@ -338,6 +340,7 @@ class _Search:
             del kept[number]
 
     def _finish(self, record: TrialRecord) -> None:
+        record.ended_seconds = round(time.monotonic() - self.progress.started, 3)
         self.outcome.trials.append(record)
         self.progress.trial(record, self.outcome.best, self.setup.metric)
         notify("on_trial_end", trial=record, metric=self.setup.metric.name,
