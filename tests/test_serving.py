@@ -260,3 +260,26 @@ def test_an_ensembles_bento_carries_every_members_plugin(credit, tmp_path):
     wheels.mkdir()
     options = python_options(wheels, mixed.model_names)
     assert any(w.startswith("wheels/automl_xgboost-") for w in options["wheels"])
+
+
+def test_the_service_logs_what_it_served_and_reports_drift(credit_served, credit):
+    s = credit_served
+    unseen = credit.drop(s.frame.index, errors="ignore").sample(1200, random_state=5)
+    features = unseen.drop(columns="Status")
+    moved = features.assign(Amount=features["Amount"] + features["Amount"].std())
+    for start in range(0, 1200, 400):
+        part = moved.iloc[start:start + 400]
+        assert s.post("predict", {"rows": json.loads(part.to_json(orient="records"))}
+                      ).status_code == 200
+    monitor = httpx.get(f"{s.url}/metadata", timeout=30).json()["monitor"]
+    assert monitor["logged"] >= 1200 and monitor["logged"] <= monitor["capacity"]
+    report = httpx.get(f"{s.url}/drift", timeout=60).json()
+    assert report["drifted"] and "Amount" in report["drifted_columns"]
+    assert report["recent_rows"] == monitor["logged"]
+    text = httpx.get(f"{s.url}/drift", params={"format": "text"}, timeout=60).text
+    assert "Amount" in text and "DRIFT" in text
+    untouched = json.loads(features.head(300).to_json(orient="records"))
+    report = s.post("drift", {"rows": untouched}).json()
+    assert not report["drifted"] and report["recent_rows"] == 300
+    few = s.post("drift", {"rows": untouched[:5]})
+    assert few.status_code == 422 and "at least 30 rows" in few.json()["error"]

@@ -1,12 +1,13 @@
-"""The ``automl`` command: fit, predict, evaluate, report, plugins, build, serve.
+"""The ``automl`` command: fit, predict, evaluate, report, drift, plugins, build, serve.
 
 A mistake the user can fix (a bad file, a bad column, a bad option) prints one line and exits
-with code 2; nothing prints a traceback for it.
+with code 2; nothing prints a traceback for it. ``automl drift`` exits 1 when it finds drift.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from automl.errors import AutoMLError
 
 USER_ERROR = 2
+#: ``automl drift`` found drift: for cron or CI to act on
+DRIFTED = 1
 
 
 def _read_table(path: str) -> Any:
@@ -37,6 +40,15 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     import automl
 
     df = _read_table(args.data)
+    if args.tensorboard:
+        from automl.plugins import plugin_infos
+
+        if not any(i.name == "tensorboard" and not i.error for i in plugin_infos()):
+            raise AutoMLError("--tensorboard needs the automl-tensorboard plugin: pip install "
+                              "automl-tensorboard (here: pip install -e "
+                              "plugins/automl-tensorboard)")
+        # read by the automl-tensorboard observer plugin, which writes nothing without it
+        os.environ["AUTOML_TENSORBOARD_LOGDIR"] = args.tensorboard
     models = args.models.split(",") if args.models else None
     disable = args.disable.split(",") if args.disable else None
     result = automl.fit(df, args.target, task=args.task, metric=args.metric,
@@ -93,6 +105,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = result.report(args.output, data, sensitive=args.sensitive)
     print(f"wrote {path}")
     return 0
+
+
+def _cmd_drift(args: argparse.Namespace) -> int:
+    import automl
+
+    result = automl.load(args.model)
+    report = result.drift(_read_table(args.data), psi_threshold=args.psi, alpha=args.alpha)
+    print(report.summary())
+    for path, write in [(args.json, report.save_json), (args.html, report.save_html)]:
+        if path:
+            print(f"wrote {write(path)}")
+    return DRIFTED if report.drifted else 0
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
@@ -154,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--n-trials", type=int)
     f.add_argument("--top", type=int, default=20, help="leaderboard rows to print")
     f.add_argument("--quiet", action="store_true", help="no progress lines")
+    f.add_argument("--tensorboard", metavar="DIR",
+                   help="write the search to TensorBoard event files in DIR (needs the "
+                        "automl-tensorboard plugin)")
     f.set_defaults(run=_cmd_fit)
     p = sub.add_parser("predict", help="predict a CSV file with a saved model")
     p.add_argument("model", help="a directory written by `automl fit --out`")
@@ -177,6 +204,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", default="report.html", help="default report.html")
     r.add_argument("--sensitive", help="a column to audit fairness by")
     r.set_defaults(run=_cmd_report)
+    d = sub.add_parser("drift", help="compare recent rows with a saved model's training data; "
+                                     "exit code 1 when they drifted")
+    d.add_argument("model", help="a directory written by `automl fit --out`")
+    d.add_argument("data", help="recent rows (CSV/parquet): the features, and the target if "
+                                "known")
+    d.add_argument("--json", help="also write the report to this JSON file")
+    d.add_argument("--html", help="also write the report to this HTML file")
+    d.add_argument("--psi", type=float, default=0.2,
+                   help="PSI from which a column counts as drifted (default 0.2)")
+    d.add_argument("--alpha", type=float, default=0.01,
+                   help="significance level of the tests over all columns (default 0.01)")
+    d.set_defaults(run=_cmd_drift)
     sub.add_parser("plugins", help="list the plugins found").set_defaults(run=_cmd_plugins)
     b = sub.add_parser("build", help="build a BentoML Bento serving a saved model")
     b.add_argument("model", help="a directory written by `automl fit --out`")

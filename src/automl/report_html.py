@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 #: leaderboard rows shown as a table
 TABLE_ROWS = 20
 
-_CSS = """
+#: the style every automl HTML page shares (the model report, the drift report)
+PAGE_CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222;
        padding: 0 1em; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
@@ -144,7 +145,7 @@ def render(result: FitResult, evaluation: Evaluation | None = None,
             + _fit_section(result) + _importance(result, evaluation) + _fairness(evaluation)
             + _data_report(result))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_escape(title)}</title><style>{_CSS}</style></head>"
+            f"<title>{_escape(title)}</title><style>{PAGE_CSS}</style></head>"
             f"<body>{body}</body></html>")
 
 

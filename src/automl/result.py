@@ -28,6 +28,7 @@ from automl.search import TrialRecord
 from automl.specs import Task
 
 if TYPE_CHECKING:
+    from automl.drift_report import DriftReport
     from automl.evaluation import Evaluation
 
 #: bumped whenever the saved layout changes; load refuses other formats
@@ -179,6 +180,20 @@ class FitResult:
 
         evaluation = None if data is None else self.evaluate(data, sensitive=sensitive)
         return write_report(self, path, evaluation, title)
+
+    def drift(self, recent: pd.DataFrame, *, psi_threshold: float = 0.2,
+              alpha: float = 0.01) -> DriftReport:
+        """Compare ``recent`` rows (the features, and the target where known) with the training
+        data: per feature, the population stability index and a Kolmogorov-Smirnov (numbers)
+        or chi-square (categories) test; the same for the model's predictions; and, with the
+        target, the score now against the held-out score. A column drifted when its PSI
+        reaches ``psi_threshold`` and its p-value is under ``alpha`` over the number of
+        columns compared. Returns a :class:`~automl.drift_report.DriftReport` (text, JSON,
+        HTML) whose ``recommendation`` says whether to retrain.
+        """
+        from automl.drift import compare
+
+        return compare(self, recent, psi_threshold=psi_threshold, alpha=alpha)
 
     def _encode(self, y: pd.Series) -> np.ndarray:
         if self.classes is not None:

@@ -1,0 +1,173 @@
+"""Drift: do recent rows, and the model's predictions for them, still look like the training
+data? Each feature is compared with the training reference (:mod:`automl.reference`) by the
+population stability index (PSI) and a test: Kolmogorov-Smirnov for numbers, chi-square for
+categories and booleans.
+
+A column has drifted when both say so: its PSI reaches ``PSI_THRESHOLD`` (a shift large enough
+to matter) and its test's p-value is below ``ALPHA`` divided by the number of columns compared
+(Bonferroni: with dozens of columns, some small p-value is to be expected by chance alone).
+Requiring both keeps a large, harmless sample from flagging tiny shifts and a small one from
+flagging noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from automl.diagnosis import scored
+from automl.drift_report import ColumnDrift, DriftReport, Performance
+from automl.ensemble import held_out_prediction
+from automl.errors import ConfigurationError, DataValidationError, Failure
+from automl.metrics import get_metric
+from automl.reference import prediction_signal
+from automl.specs import Task
+
+if TYPE_CHECKING:
+    from automl.result import FitResult
+
+#: PSI at which a shift counts (the usual rule: below 0.1 stable, 0.1-0.2 moderate, above major)
+PSI_THRESHOLD = 0.2
+#: family-wise significance level of the tests, shared out over the columns compared
+ALPHA = 0.01
+#: quantile bins of a numeric column for the PSI
+BINS = 10
+#: fewer recent rows than this cannot say anything
+MIN_ROWS = 30
+#: a drop in skill on labelled recent rows past this is a performance drop
+PERFORMANCE_DROP = 0.1
+#: retrain when at least this share of the compared columns drifted
+RETRAIN_SHARE = 0.25
+_EPS = 1e-4
+_NUMERIC, _CATEGORICAL = ("numeric",), ("categorical", "boolean")
+
+
+def psi(expected: np.ndarray, actual: np.ndarray) -> float:
+    """Population stability index of two count (or share) vectors over the same bins."""
+    e = np.clip(expected / max(expected.sum(), 1), _EPS, None)
+    a = np.clip(actual / max(actual.sum(), 1), _EPS, None)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+@dataclass
+class Thresholds:
+    """The PSI a column must reach and the p-value it must fall under to count as drifted."""
+
+    psi: float = PSI_THRESHOLD
+    p_value: float = ALPHA
+
+
+def numeric_drift(name: str, reference: pd.Series, recent: pd.Series,
+                  limits: Thresholds, kind: str = "numeric") -> ColumnDrift:
+    """PSI over the reference's quantile bins (missing values a bin of their own) and the
+    two-sample Kolmogorov-Smirnov test of the values present."""
+    ref, new = reference.dropna().to_numpy(float), recent.dropna().to_numpy(float)
+    edges = np.unique(np.quantile(ref, np.linspace(0, 1, BINS + 1)[1:-1])) if len(ref) else []
+
+    def counts(values: np.ndarray, missing: int) -> np.ndarray:
+        bins = np.bincount(np.searchsorted(edges, values, side="right"),
+                           minlength=len(edges) + 1)
+        return np.append(bins, missing)
+
+    index = psi(counts(ref, reference.isna().sum()), counts(new, recent.isna().sum()))
+    test = stats.ks_2samp(ref, new) if len(ref) and len(new) else None
+    p = float(test.pvalue) if test is not None else 1.0
+    detail = (f"mean {np.mean(ref):.4g} -> {np.mean(new):.4g}, median {np.median(ref):.4g} -> "
+              f"{np.median(new):.4g}" if len(ref) and len(new) else "no values to compare")
+    missing = (reference.isna().mean(), recent.isna().mean())
+    if missing[0] != missing[1]:
+        detail += f", missing {missing[0]:.0%} -> {missing[1]:.0%}"
+    return ColumnDrift(name, kind, "ks", float(test.statistic) if test is not None else 0.0, p,
+                       index, index >= limits.psi and p < limits.p_value, detail)
+
+
+def categorical_drift(name: str, reference: pd.Series, recent: pd.Series,
+                      limits: Thresholds, kind: str = "categorical") -> ColumnDrift:
+    """PSI over the reference's levels (an unseen level and missing values are levels of their
+    own) and the chi-square test of the two count rows."""
+    if kind == "boolean":  # stored as 0.0 / 1.0: shown as words
+        reference, recent = (s.map({0.0: "false", 1.0: "true"}) for s in (reference, recent))
+    known = set(reference.dropna().astype(str))
+
+    def levels(values: pd.Series) -> pd.Series:
+        text = values.astype(object).where(values.notna(), "(missing)").astype(str)
+        return text.where(text.isin(known | {"(missing)"}), "(unseen)")
+
+    ref_levels, new_levels = levels(reference), levels(recent)
+    names = sorted(set(ref_levels) | set(new_levels))
+    ref_counts = ref_levels.value_counts().reindex(names, fill_value=0).to_numpy(float)
+    new_counts = new_levels.value_counts().reindex(names, fill_value=0).to_numpy(float)
+    index = psi(ref_counts, new_counts)
+    if len(names) > 1:
+        chi2, p, _, _ = stats.chi2_contingency(np.vstack([ref_counts, new_counts]))
+    else:
+        chi2, p = 0.0, 1.0
+    shares = (ref_counts / ref_counts.sum(), new_counts / max(new_counts.sum(), 1))
+    moved = int(np.argmax(np.abs(shares[1] - shares[0])))
+    detail = f"share of {names[moved]!r} {shares[0][moved]:.0%} -> {shares[1][moved]:.0%}"
+    return ColumnDrift(name, kind, "chi2", float(chi2), float(p), index,
+                       index >= limits.psi and p < limits.p_value, detail)
+
+
+def compare(result: FitResult, recent: pd.DataFrame, *, psi_threshold: float = PSI_THRESHOLD,
+            alpha: float = ALPHA) -> DriftReport:
+    """Compare ``recent`` rows (the training feature columns; the target too, if known) with
+    the training reference of ``result`` by the rule in this module's notes. Raises
+    :class:`DataValidationError` for too few rows or rows the schema refuses and
+    :class:`ConfigurationError` for a model saved without a reference."""
+    reference = result.reference
+    if reference is None:
+        raise ConfigurationError("this model was saved without a training reference (by an "
+                                 "earlier automl): fit it again to monitor drift")
+    if not isinstance(recent, pd.DataFrame) or len(recent) < MIN_ROWS:
+        rows = len(recent) if isinstance(recent, pd.DataFrame) else 0
+        raise DataValidationError([Failure(None, f"drift needs at least {MIN_ROWS} rows",
+                                           rows)], "drift data")
+    schema = result.feature_schema
+    X = result._features(recent, "drift data")
+    compared = [c for c in schema.columns if c.kind in _NUMERIC + _CATEGORICAL]
+    limits = Thresholds(psi_threshold, alpha / (len(compared) + 1))
+    columns = [(numeric_drift if c.kind in _NUMERIC else categorical_drift)(
+        c.name, reference.features[c.name], X[c.name], limits, c.kind) for c in compared]
+    skipped = {c.name: f"{c.kind} columns are not compared (dates move on by nature)"
+               if c.kind == "datetime" else f"{c.kind} columns are not compared"
+               for c in schema.columns if c not in compared}
+    found = DriftReport(len(reference.features), len(X), columns, _prediction_drift(
+        result, X, limits), skipped, _performance(result, recent), psi_threshold, alpha)
+    found.recommend(RETRAIN_SHARE)
+    return found
+
+
+def _prediction_drift(result: FitResult, X: pd.DataFrame,
+                      limits: Thresholds) -> ColumnDrift | None:
+    reference = result.reference
+    if reference is None or not len(reference.predictions):
+        return None
+    task = result.task
+    now = prediction_signal(task, held_out_prediction(result.pipeline, X, task))
+    if task == Task.MULTICLASS:
+        assert result.classes is not None
+        labels = np.asarray([str(c) for c in result.classes], dtype=object)
+        return categorical_drift("prediction", pd.Series(labels[reference.predictions.astype(
+            int)]), pd.Series(labels[now.astype(int)]), limits, "prediction")
+    return numeric_drift("prediction", pd.Series(reference.predictions), pd.Series(now), limits,
+                         "prediction")
+
+
+def _performance(result: FitResult, recent: pd.DataFrame) -> Performance | None:
+    target = result.feature_schema.target
+    if target not in recent.columns or result.held_out is None:
+        return None
+    labelled = recent[recent[target].notna()]
+    if len(labelled) < MIN_ROWS:
+        return None
+    metric, task = get_metric(result.metric, result.task), result.task
+    y = result._encode(labelled[target])
+    now = scored(metric, task, y, held_out_prediction(
+        result.pipeline, result._features(labelled, "drift data"), task))
+    return Performance(metric.name, result.held_out, now,
+                       result.held_out.skill - now.skill > PERFORMANCE_DROP)

