@@ -73,7 +73,9 @@ def numeric_drift(name: str, reference: pd.Series, recent: pd.Series,
                            minlength=len(edges) + 1)
         return np.append(bins, missing)
 
-    index = psi(counts(ref, reference.isna().sum()), counts(new, recent.isna().sum()))
+    ref_counts = counts(ref, reference.isna().sum())
+    new_counts = counts(new, recent.isna().sum())
+    index = psi(ref_counts, new_counts)
     test = stats.ks_2samp(ref, new) if len(ref) and len(new) else None
     p = float(test.pvalue) if test is not None else 1.0
     detail = (f"mean {np.mean(ref):.4g} -> {np.mean(new):.4g}, median {np.median(ref):.4g} -> "
@@ -81,8 +83,11 @@ def numeric_drift(name: str, reference: pd.Series, recent: pd.Series,
     missing = (reference.isna().mean(), recent.isna().mean())
     if missing[0] != missing[1]:
         detail += f", missing {missing[0]:.0%} -> {missing[1]:.0%}"
+    labels = [f"<= {e:.4g}" for e in edges] + [f"> {edges[-1]:.4g}" if len(edges) else "all",
+                                                "(missing)"]
     return ColumnDrift(name, kind, "ks", float(test.statistic) if test is not None else 0.0, p,
-                       index, index >= limits.psi and p < limits.p_value, detail)
+                       index, bool(index >= limits.psi and p < limits.p_value), detail,
+                       *_shares(labels, ref_counts, new_counts))
 
 
 def categorical_drift(name: str, reference: pd.Series, recent: pd.Series,
@@ -110,7 +115,18 @@ def categorical_drift(name: str, reference: pd.Series, recent: pd.Series,
     moved = int(np.argmax(np.abs(shares[1] - shares[0])))
     detail = f"share of {names[moved]!r} {shares[0][moved]:.0%} -> {shares[1][moved]:.0%}"
     return ColumnDrift(name, kind, "chi2", float(chi2), float(p), index,
-                       index >= limits.psi and p < limits.p_value, detail)
+                       bool(index >= limits.psi and p < limits.p_value), detail,
+                       *_shares(names, ref_counts, new_counts))
+
+
+def _shares(labels: list[str], reference: np.ndarray, recent: np.ndarray
+            ) -> tuple[list[str], list[float], list[float]]:
+    """The bins' labels and shares, the empty missing-values bin left out."""
+    keep = [i for i, label in enumerate(labels)
+            if label != "(missing)" or reference[i] or recent[i]]
+    return ([labels[i] for i in keep],
+            [round(float(reference[i] / max(reference.sum(), 1)), 4) for i in keep],
+            [round(float(recent[i] / max(recent.sum(), 1)), 4) for i in keep])
 
 
 def compare(result: FitResult, recent: pd.DataFrame, *, psi_threshold: float = PSI_THRESHOLD,

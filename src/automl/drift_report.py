@@ -14,11 +14,16 @@ import pandas as pd
 
 from automl.diagnosis import Scored
 
+#: the columns of :meth:`DriftReport.to_frame`
+TABLE_COLUMNS = ("column", "kind", "test", "statistic", "p_value", "psi", "drifted", "detail")
+
 
 @dataclass
 class ColumnDrift:
     """One column (or "prediction") compared: its kind, the test ("ks" or "chi2") with its
-    statistic and p-value, the PSI, whether it drifted and what moved, in words."""
+    statistic and p-value, the PSI, whether it drifted and what moved, in words; ``bins`` names
+    the bins (or levels) the PSI was taken over and ``reference`` and ``recent`` hold each
+    one's share of the rows."""
 
     column: str
     kind: str
@@ -28,6 +33,9 @@ class ColumnDrift:
     psi: float
     drifted: bool
     detail: str
+    bins: list[str] = field(default_factory=list)
+    reference: list[float] = field(default_factory=list)
+    recent: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -89,9 +97,12 @@ class DriftReport:
             reasons.append(f"{len(self.drifted_columns)} of {len(self.columns)} columns drifted")
         if reasons:
             self.recommendation = "retrain"
-            self.advice = ("Retrain: " + "; ".join(reasons) + ". The model now meets data unlike "
-                           "what it was trained on: fit it again on recent labelled rows and "
-                           "compare it with this one (automl evaluate) before replacing it.")
+            named = (f" Drifted columns: {', '.join(self.drifted_columns)}."
+                     if self.drifted_columns else "")
+            self.advice = ("Retrain: " + "; ".join(reasons) + "." + named + " The model now meets "
+                           "data unlike what it was trained on: fit it again on recent labelled "
+                           "rows and compare it with this one (automl evaluate) before replacing "
+                           "it.")
         elif self.drifted_columns:
             self.recommendation = "investigate"
             self.advice = (f"Investigate: {', '.join(self.drifted_columns)} drifted, but the "
@@ -104,9 +115,7 @@ class DriftReport:
     def to_frame(self) -> pd.DataFrame:
         """One row per compared column, and the predictions last."""
         rows = [*self.columns, *([self.prediction] if self.prediction else [])]
-        return pd.DataFrame([asdict(c) for c in rows],
-                            columns=["column", "kind", "test", "statistic", "p_value", "psi",
-                                     "drifted", "detail"])
+        return pd.DataFrame([asdict(c) for c in rows], columns=list(TABLE_COLUMNS))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -140,16 +149,23 @@ class DriftReport:
     def to_html(self) -> str:
         """The report as one self-contained HTML page."""
         from automl.report_html import PAGE_CSS
+        from automl.report_plots import shares
 
         verdict = "flag" if self.drifted else "ok"
         table = self.to_frame().to_html(index=False, border=0, float_format=lambda v: f"{v:.3g}")
         skipped = "".join(f"<li>{html.escape(n)}: {html.escape(w)}</li>"
                           for n, w in self.skipped.items())
+        moved = [c for c in [*self.columns, *([self.prediction] if self.prediction else [])]
+                 if c.drifted]
+        plots = "".join(f'<figure class="plot" data-plot="drift-{html.escape(c.column)}">'
+                        f"{shares(c.column, c.bins, c.reference, c.recent)}<figcaption>"
+                        f"{html.escape(c.column)}: {html.escape(c.detail)}</figcaption></figure>"
+                        for c in moved)
         return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>automl drift "
                 f"report</title><style>{PAGE_CSS}</style></head><body><h1>Drift report</h1>"
                 f"<p class='facts'>{self.recent_rows} recent rows against {self.reference_rows} "
                 f"training rows</p><p class='verdict {verdict}'>{html.escape(self.advice)}</p>"
-                f"{table}<ul>{skipped}</ul></body></html>")
+                f"{plots}{table}<ul>{skipped}</ul></body></html>")
 
     def save_html(self, path: str | Path) -> Path:
         """Write :meth:`to_html` to ``path``."""

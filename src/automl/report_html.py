@@ -30,7 +30,8 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; co
        padding: 0 1em; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
 .facts { color: #555; } .verdict { font-size: 1.2em; font-weight: bold; }
-.verdict.overfit, .verdict.underfit, .flag { color: #b00; } .verdict.good { color: #070; }
+.verdict.overfit, .verdict.underfit, .flag { color: #b00; }
+.verdict.good, .verdict.ok { color: #070; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }

@@ -168,3 +168,16 @@ def importance(table: pd.DataFrame, label: str, name: str, top: int = 15) -> str
     ax.invert_yaxis()
     ax.set_xlabel(label)
     return to_svg(fig, name)
+
+
+def shares(name: str, bins: list[str], reference: list[float], recent: list[float]) -> str:
+    """Two bar series of shares by bin: the training reference and the recent rows."""
+    fig = Figure(figsize=(WIDE[0], 3.0))
+    ax = fig.add_subplot()
+    at = np.arange(len(bins))
+    ax.bar(at - 0.2, reference, width=0.4, label="training", color="#4472c4")
+    ax.bar(at + 0.2, recent, width=0.4, label="recent", color="#ed7d31")
+    ax.set_xticks(at, bins, rotation=30, ha="right", fontsize=7)
+    ax.set(ylabel="share of rows", title=name)
+    ax.legend(fontsize=7)
+    return to_svg(fig, f"drift-{name}")
