@@ -162,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``automl`` command."""
     parser = argparse.ArgumentParser(prog="automl", description="AutoML for tabular data.")
     sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_fit, _add_predict, _add_judging, _add_plugins_and_serving):
+        add(sub)
+    return parser
+
+
+def _add_fit(sub: Any) -> None:
     f = sub.add_parser("fit", help="search for the best model for a CSV file's target column")
     f.add_argument("data", help="a CSV (or .parquet) file with a header row")
     f.add_argument("--target", required=True, help="the column to predict")
@@ -182,12 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the search to TensorBoard event files in DIR (needs the "
                         "automl-tensorboard plugin)")
     f.set_defaults(run=_cmd_fit)
+
+
+def _add_predict(sub: Any) -> None:
     p = sub.add_parser("predict", help="predict a CSV file with a saved model")
     p.add_argument("model", help="a directory written by `automl fit --out`")
     p.add_argument("data", help="a CSV (or .parquet) file with the training feature columns")
     p.add_argument("--out", help="CSV file to write (default: standard output)")
     p.add_argument("--proba", action="store_true", help="add class probabilities")
     p.set_defaults(run=_cmd_predict)
+
+
+def _add_judging(sub: Any) -> None:
     e = sub.add_parser("evaluate", help="judge a saved model on a labelled CSV file it never "
                                         "saw: metrics, overfitting verdict, importance")
     e.add_argument("model", help="a directory written by `automl fit --out`")
@@ -216,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--alpha", type=float, default=0.01,
                    help="significance level of the tests over all columns (default 0.01)")
     d.set_defaults(run=_cmd_drift)
+
+
+def _add_plugins_and_serving(sub: Any) -> None:
     sub.add_parser("plugins", help="list the plugins found").set_defaults(run=_cmd_plugins)
     b = sub.add_parser("build", help="build a BentoML Bento serving a saved model")
     b.add_argument("model", help="a directory written by `automl fit --out`")
@@ -227,7 +242,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=3000)
     s.set_defaults(run=_cmd_serve)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

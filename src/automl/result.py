@@ -207,8 +207,10 @@ class FitResult:
 
     def save(self, path: str | Path) -> Path:
         """Write the model to directory ``path`` (created): the pipeline, the cleaning steps,
-        the schema (JSON and pandera YAML), the leaderboard, the data report and
-        ``metadata.json`` with the versions used."""
+        the schema (JSON and pandera YAML), the leaderboard, the data report, the training
+        reference (``reference.joblib``: a sample of at most 5,000 training rows, for
+        evaluation and drift monitoring) and ``metadata.json`` with the versions used and the
+        held-out score."""
         import joblib
 
         out = Path(path)
