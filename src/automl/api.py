@@ -21,7 +21,8 @@ from automl.progress import Progress
 from automl.reference import Reference
 from automl.result import FitResult, make_leaderboard
 from automl.schema import FeatureSchema
-from automl.search import SearchSetup, run_search
+from automl.search import run_search
+from automl.search_settings import SearchSettings
 from automl.selection import select_models, select_tuner
 from automl.specs import CleanContext, Task
 from automl.split import VALIDATION_CHOICES, make_validation
@@ -36,7 +37,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         tuner: str = "tpe", seed: int = 0, n_trials: int | None = None,
         ensemble: bool = True, validation: str = "auto", country: str | None = None,
         disable: list[str] | None = None, enable: list[str] | None = None,
-        verbose: int = 1) -> FitResult:
+        verbose: int = 1, storage: str | None = None, study_name: str | None = None,
+        resume: bool = False, share: str | None = None) -> FitResult:
     """Check ``df``, search models and parameters for predicting ``target`` and return the
     refitted winner.
 
@@ -60,12 +62,29 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       preprocessor gets its kind's default; a kind left with none has its columns set aside.
       ``enable``: cleaning steps that are off by default to switch on.
     - ``verbose``: 0 is silent; 1 shows a line per trial on stderr.
+    - ``storage``: share the search with other processes through an Optuna storage: a
+      database URL (``"postgresql://user:password@host/db"`` for workers on many machines,
+      ``"sqlite:///search.db"`` on one) or the path of an Optuna journal file. Workers join with
+      ``automl worker --storage URL --study NAME`` and run trials until this call's budget
+      ends; this call then ranks every worker's trials and refits the winner. None (default):
+      one process, in memory, and nothing of the shared search is imported.
+    - ``study_name``: the study's name in ``storage`` (default: ``automl-<date>-<time>``).
+    - ``resume``: continue the study ``study_name`` (after a crash, or for more time): its
+      finished trials are kept and not run again; the data and arguments must be the ones it
+      was started with. ``time_budget`` is the time of this call.
+    - ``share``: where the prepared table, the split and the ensemble candidates are put for
+      the workers: a path they all reach or an fsspec URL (default: ``automl-share/<study>``
+      under the working directory, which serves workers on this machine).
 
     Raises :class:`automl.errors.DataValidationError` listing every problem with the data and
-    :class:`automl.errors.ConfigurationError` for an argument it cannot use.
+    :class:`automl.errors.ConfigurationError` for an argument it cannot use, and
+    :class:`automl.errors.StorageError` when ``storage`` stays unreachable.
     """
     started = time.monotonic()
     _check_arguments(time_budget, n_trials, validation, country)
+    if resume and storage is None:
+        raise ConfigurationError("resume=True continues a search kept in a storage: give "
+                                 "storage= (and study_name=) as the fit that started it did")
     deadline = started + time_budget
     progress = Progress(verbose, started)
     registry = collect()
@@ -79,20 +98,35 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     target_scale = None if task.is_classification else TargetScale.for_target(y)
     if target_scale is not None:
         y = target_scale.to_fitted(y)
-    setup = SearchSetup(select_models(registry, models, task), chosen.preprocessors,
-                        select_tuner(registry, tuner), chosen_metric, task,
-                        {kind: profile.names(kind) for kind in _kinds(profile)}, seed,
-                        target_scale, cleaning.search_choices(), country, chosen.switched_off)
+    settings = SearchSettings(list(select_models(registry, models, task)),
+                              select_tuner(registry, tuner).name, chosen_metric.name, task.value,
+                              {kind: profile.names(kind) for kind in _kinds(profile)}, seed,
+                              country, disable, enable, n_trials)
+    setup = settings.setup(registry, cleaning, target_scale, chosen)
     report.add(feature_notes(profile, X, setup))
+    if resume and validation == "auto":
+        from automl.distributed.leader import resumed_validation
+
+        # "auto" hangs on the budget, which a resumed search may change: keep the study's
+        validation = resumed_validation(storage, study_name) or validation
     folds = make_validation(X, y, task, seed, validation, time_budget)
+    settings.validation = "cv" if folds.bagged else "holdout"
     progress.say(f"{task.value} task, {chosen_metric.name} "
                  f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
                  f"{folds.describe()}, "
                  f"{len(profile.features)} features, models {sorted(setup.models)}"
                  f"{', log target' if target_scale and target_scale.log else ''}")
-    outcome = run_search(setup, folds, deadline=deadline,
-                         hard_deadline=started + time_budget * (1 + OVERRUN_FRACTION),
-                         n_trials=n_trials, progress=progress)
+    hard_deadline = started + time_budget * (1 + OVERRUN_FRACTION)
+    if storage is None:
+        outcome = run_search(setup, folds, deadline=deadline, hard_deadline=hard_deadline,
+                             n_trials=n_trials, progress=progress)
+    else:
+        from automl.distributed.leader import SharedRun, package_for, run_shared_search
+
+        outcome = run_shared_search(SharedRun(storage, study_name, share, resume), setup,
+                                    package_for(settings, cleaning, target_scale, folds),
+                                    deadline=deadline, hard_deadline=hard_deadline,
+                                    progress=progress)
     final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
     if final.ensemble_record is not None:
         final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)

@@ -35,7 +35,6 @@ def _read_table(path: str) -> Any:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    import pandas as pd
 
     import automl
 
@@ -54,13 +53,42 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     result = automl.fit(df, args.target, task=args.task, metric=args.metric,
                         time_budget=args.time_budget, models=models, tuner=args.tuner,
                         seed=args.seed, n_trials=args.n_trials, country=args.country,
-                        disable=disable, verbose=0 if args.quiet else 1)
+                        validation=args.validation,
+                        disable=disable, verbose=0 if args.quiet else 1,
+                        storage=args.storage, study_name=args.study, resume=args.resume,
+                        share=args.share)
     print(result.data_report.summary(), end="\n\n")
-    with pd.option_context("display.width", 160, "display.max_colwidth", 60):
-        print(result.leaderboard.drop(columns=["error"]).head(args.top).to_string())
+    _print_board(result.leaderboard.head(args.top))
     print(f"\nbest: {result.best}  held-out {result.metric}: {result.valid_score:.5g}")
     if args.out:
         print(f"saved to {result.save(args.out)}")
+    return 0
+
+
+def _print_board(board: Any) -> None:
+    import pandas as pd
+
+    hidden = ["error"] + (["worker"] if "worker" in board and board["worker"].isna().all() else [])
+    with pd.option_context("display.width", 160, "display.max_colwidth", 60):
+        print(board.drop(columns=hidden).to_string())
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from automl.distributed import run_worker
+
+    run_worker(args.storage, args.study, wait=args.wait, verbose=0 if args.quiet else 1)
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from automl.distributed import study_status
+
+    status = study_status(args.storage, args.study)
+    if isinstance(status, list):
+        print("\n".join(status) if status else "no studies")
+        return 0
+    print(status.summary(), end="\n\n")
+    _print_board(status.leaderboard.head(args.top))
     return 0
 
 
@@ -162,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``automl`` command."""
     parser = argparse.ArgumentParser(prog="automl", description="AutoML for tabular data.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_fit, _add_predict, _add_judging, _add_plugins_and_serving):
+    for add in (_add_fit, _add_shared_search, _add_predict, _add_judging,
+                _add_plugins_and_serving):
         add(sub)
     return parser
 
@@ -182,12 +211,39 @@ def _add_fit(sub: Any) -> None:
                                      "switch off (see `automl plugins`)")
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--n-trials", type=int)
+    f.add_argument("--validation", choices=["auto", "holdout", "cv"], default="auto",
+                   help="how trials are scored: a held-out fifth, 5-fold cross-validation, or "
+                        "auto (default: cv up to 10,000 rows)")
     f.add_argument("--top", type=int, default=20, help="leaderboard rows to print")
     f.add_argument("--quiet", action="store_true", help="no progress lines")
     f.add_argument("--tensorboard", metavar="DIR",
                    help="write the search to TensorBoard event files in DIR (needs the "
                         "automl-tensorboard plugin)")
+    f.add_argument("--storage", help="share the search through this Optuna storage: "
+                                     "postgresql://user:password@host/db, sqlite:///search.db "
+                                     "or a journal file's path (see docs/distributed.md)")
+    f.add_argument("--study", help="the study's name in --storage (default: automl-<time>)")
+    f.add_argument("--resume", action="store_true",
+                   help="continue the study --study: its finished trials are kept")
+    f.add_argument("--share", help="where workers read the table and split from: a path they "
+                                   "all reach or an fsspec URL (default: automl-share/<study>)")
     f.set_defaults(run=_cmd_fit)
+
+
+def _add_shared_search(sub: Any) -> None:
+    w = sub.add_parser("worker", help="join a search started with fit --storage and run its "
+                                      "trials until its budget ends")
+    w.add_argument("--storage", required=True, help="the storage URL the fit was given")
+    w.add_argument("--study", required=True, help="the study's name")
+    w.add_argument("--wait", type=float, default=60.0,
+                   help="seconds to wait for the search to start (default 60)")
+    w.add_argument("--quiet", action="store_true", help="no progress lines")
+    w.set_defaults(run=_cmd_worker)
+    s = sub.add_parser("status", help="the trials of a shared search so far, best first")
+    s.add_argument("--storage", required=True, help="the storage URL the fit was given")
+    s.add_argument("--study", help="the study's name (default: list the studies)")
+    s.add_argument("--top", type=int, default=20, help="trials to show (default 20)")
+    s.set_defaults(run=_cmd_status)
 
 
 def _add_predict(sub: Any) -> None:

@@ -68,6 +68,11 @@ class SearchError(AutoMLError):
     small to fit even one."""
 
 
+class StorageError(AutoMLError):
+    """The storage of a shared search (``storage=``) cannot be reached or does not hold what the
+    search needs: the message names the storage, what failed and how to go on."""
+
+
 class DataWarning(UserWarning):
     """Something in the data was changed or ignored (dropped rows, dropped columns, unseen
     categories); the message says what and how much."""

@@ -49,13 +49,14 @@ def library_versions() -> dict[str, str]:
 def make_leaderboard(trials: list[TrialRecord], metric: str, greater_is_better: bool
                      ) -> pd.DataFrame:
     """Trials as a DataFrame, best first: completed trials by score, then the others;
-    ``ended_seconds`` is when each ended, in seconds since the fit started."""
+    ``ended_seconds`` is when each ended, in seconds since the fit started, and ``worker``
+    the process that ran it in a shared search (None in a search of one process)."""
     rows = [{"model": t.model, metric: t.score, "fit_seconds": round(t.fit_seconds, 3),
              "status": t.status, "params": t.params, "trial": t.number, "error": t.error,
-             "ended_seconds": t.ended_seconds}
+             "ended_seconds": t.ended_seconds, "worker": t.worker}
             for t in trials]
     board = pd.DataFrame(rows, columns=["model", metric, "fit_seconds", "status", "params",
-                                        "trial", "error", "ended_seconds"])
+                                        "trial", "error", "ended_seconds", "worker"])
     done = board["status"] == "complete"
     ranked = board[done].sort_values([metric, "trial"], ascending=[not greater_is_better, True],
                                      kind="stable")

@@ -8,29 +8,31 @@ say it cannot finish in the time left is skipped; time for the refit is kept in 
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import itertools
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import optuna
 from sklearn.pipeline import Pipeline
 
 from automl.ensemble import WeightedEnsemble, held_out_prediction, prediction_score
-from automl.errors import SearchError
+from automl.errors import SearchError, StorageError
 from automl.fitting import Resample, fit_pipeline
 from automl.memory import release_freed_memory
 from automl.metrics import Metric, score_model
-from automl.pipeline import CHOICE_PREFIX, build_pipeline, split_params
+from automl.pipeline import build_pipeline, split_params
 from automl.plugins import notify
 from automl.progress import Progress
 from automl.specs import FitContext, ModelSpec, PreprocessorSpec, SearchChoice, Task, TunerSpec
 from automl.split import Validation
 from automl.target_transform import TargetScale
+from automl.trial_space import ModelTrial, choice_param, new_study
 
 MAX_CONSECUTIVE_SKIPS = 3
 #: fitted pipelines kept for the ensemble: the best of each model and this many best overall
@@ -43,8 +45,9 @@ REFIT_MARGIN = 0.5
 @dataclass
 class TrialRecord:
     """One trial: its number, model, parameters, held-out score, seconds to fit and score it,
-    status ("complete", "failed", "pruned" or "skipped"), the error of a failed trial and
-    when it ended, in seconds since the fit started."""
+    status ("complete", "failed", "pruned", "skipped", or in a shared search "lost" and
+    "running"), the error of a failed trial, when it ended, in seconds since the fit started,
+    and in a shared search the worker that ran it."""
 
     number: int
     model: str
@@ -54,6 +57,7 @@ class TrialRecord:
     status: str
     error: str | None = None
     ended_seconds: float | None = None
+    worker: str | None = None
 
 
 @dataclass
@@ -120,71 +124,40 @@ class SearchOutcome:
     bagged: bool = False
 
 
-def param_name(model: str, name: str) -> str:
-    """The name the study keeps a model's parameter by, so that models' spaces stay apart."""
-    return f"{model}:{name}"
+class SharedSearch(Protocol):
+    """What a search shared with other processes through an Optuna storage adds to the loop
+    (see :mod:`automl.distributed`): storage calls retried, each trial's record written to the
+    study, the kept candidates written where the fit that started the search can read them."""
 
+    worker: str
 
-def choice_param(name: str) -> str:
-    """The name a cleaning step's choice is kept by, in the study and in a trial's params."""
-    return f"{CHOICE_PREFIX}{name}"
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``, retried with backoff while the storage is unreachable;
+        raises :class:`~automl.errors.StorageError` when it stays so."""
 
+    def ask(self, study: optuna.Study) -> optuna.Trial:
+        """The next trial of ``study`` (the trials of workers that died are failed first)."""
 
-def study_params(model: str, params: dict[str, Any]) -> dict[str, Any]:
-    """A model's parameters under their study names, as ``enqueue_trial`` must give them."""
-    return {param_name(model, k): v for k, v in params.items()}
+    def heartbeat(self, trial: optuna.Trial) -> contextlib.AbstractContextManager[Any]:
+        """A context in which the storage hears that ``trial`` is still being worked on."""
 
+    def record(self, trial: optuna.Trial, record: TrialRecord) -> None:
+        """Write ``record`` to ``trial``'s user attributes (before it is told)."""
 
-class ModelTrial:
-    """What a model's ``search_space`` receives: Optuna's ``suggest_*`` methods, with each
-    model's parameter names kept apart in the study, and the ``task`` being searched."""
+    def keep(self, candidate: Candidate) -> None:
+        """Store a candidate for the ensemble (before its trial is told complete)."""
 
-    def __init__(self, trial: optuna.Trial, model: str, task: Task) -> None:
-        self._trial, self._model, self.task = trial, model, task
+    def drop(self, number: int) -> None:
+        """Forget the candidate of trial ``number``."""
 
-    def _name(self, name: str) -> str:
-        return param_name(self._model, name)
-
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
-                      log: bool = False) -> float:
-        """As ``optuna.Trial.suggest_float``."""
-        return self._trial.suggest_float(self._name(name), low, high, step=step, log=log)
-
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
-                    log: bool = False) -> int:
-        """As ``optuna.Trial.suggest_int``."""
-        return self._trial.suggest_int(self._name(name), low, high, step=step, log=log)
-
-    def suggest_categorical(self, name: str, choices: list[Any]) -> Any:
-        """As ``optuna.Trial.suggest_categorical``."""
-        return self._trial.suggest_categorical(self._name(name), choices)
-
-
-def initial_plan(models: list[ModelSpec], tuner: TunerSpec) -> list[dict[str, Any]]:
-    """The parameter sets tried before the sampler's own: the tuner's plan when it has one,
-    else every model's first default (cheapest model first), then their other defaults."""
-    if tuner.plan is not None:
-        return tuner.plan(models)
-    ordered = sorted(models, key=lambda m: m.cost)
-    firsts = [{"model": m.name, **m.defaults[0]} for m in ordered if m.defaults]
-    rest = [{"model": m.name, **d} for m in ordered for d in m.defaults[1:]]
-    return firsts + rest
-
-
-def grid_plan(models: list[ModelSpec]) -> list[dict[str, Any]]:
-    """Every combination of each model's ``grid``, over its first default."""
-    plan = []
-    for m in sorted(models, key=lambda m: m.cost):
-        base = dict(m.defaults[0]) if m.defaults else {}
-        keys = list(m.grid)
-        for values in itertools.product(*(m.grid[k] for k in keys)):
-            plan.append({"model": m.name, **base, **dict(zip(keys, values, strict=True))})
-    return plan
+    def finished(self) -> int:
+        """How many trials of the study have finished, by any worker."""
 
 
 class _Search:
     def __init__(self, setup: SearchSetup, validation: Validation, deadline: float,
-                 hard_deadline: float, n_trials: int | None, progress: Progress) -> None:
+                 hard_deadline: float, n_trials: int | None, progress: Progress,
+                 study: optuna.Study | None = None, shared: SharedSearch | None = None) -> None:
         self.setup, self.validation, self.progress = setup, validation, progress
         self.deadline, self.hard_deadline, self.n_trials = deadline, hard_deadline, n_trials
         scale, first = setup.target_scale, validation.folds[0]
@@ -194,18 +167,8 @@ class _Search:
             y_valid=y_valid if scale is None else scale.to_target(y_valid))
         self.refit_scale = REFIT_SAFETY * (len(first.y_train) + len(first.y_valid)) / max(
             len(first.y_train), 1)
-        sampler = setup.tuner.sampler(setup.seed)
-        self.study = optuna.create_study(
-            direction=setup.metric.direction, sampler=sampler,
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
-        for point in initial_plan(list(setup.models.values()), setup.tuner):
-            model = point.pop("model")
-            if model in setup.models:
-                # the given trials take each choice's first option: no change to the data
-                firsts = {choice_param(c.name): c.options[0]
-                          for c in setup.choices_for(setup.models[model])}
-                self.study.enqueue_trial({"model": model, **study_params(model, point),
-                                          **firsts}, user_attrs={"given": point})
+        self.study = study if study is not None else new_study(setup)
+        self.shared = shared
 
     def reserve(self) -> float:
         """Seconds kept back for refitting the current best on all rows (none for a bag of
@@ -219,8 +182,9 @@ class _Search:
         return self.deadline - self.reserve()
 
     def run(self) -> SearchOutcome:
+        """Trials until the budget or ``n_trials`` ends; the outcome may have no best."""
         skips = 0
-        while self.n_trials is None or len(self.outcome.trials) < self.n_trials:
+        while self.n_trials is None or self._done() < self.n_trials:
             if time.monotonic() >= self.trial_deadline() and not self._need_first_model():
                 break
             record = self._one_trial()
@@ -228,36 +192,58 @@ class _Search:
             skips = skips + 1 if record.status == "skipped" else 0
             if skips >= MAX_CONSECUTIVE_SKIPS:
                 break
-        if self.outcome.best is None:
-            raise SearchError(_no_model_message(self.outcome.trials))
         return self.outcome
+
+    def _done(self) -> int:
+        return len(self.outcome.trials) if self.shared is None else self.shared.finished()
 
     def _need_first_model(self) -> bool:
         return self.outcome.best is None and time.monotonic() < self.hard_deadline
 
     def _one_trial(self) -> TrialRecord:
-        trial = self.study.ask()
+        trial = self.study.ask() if self.shared is None else self.shared.ask(self.study)
         names = sorted(self.setup.models)
         model = trial.suggest_categorical("model", names)
         spec = self.setup.models[model]
-        record = TrialRecord(trial.number, model, {}, None, 0.0, "failed")
-        try:
-            given = trial.user_attrs.get("given", {})
-            drawn = spec.search_space(ModelTrial(trial, model, self.setup.task))
-            chosen = {choice_param(c.name): trial.suggest_categorical(choice_param(c.name),
-                                                                      list(c.options))
-                      for c in self.setup.choices_for(spec)}
-            record.params = {**given, **drawn, **chosen}
-            if self._too_slow(spec, record):
-                record.status = "skipped"
-                self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            else:
-                self._fit_and_score(trial, spec, record)
-        except Exception as exc:  # a plugin's bug must not end the search
-            record.status, record.error = "failed", _describe(exc)
-            self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        record = TrialRecord(trial.number, model, {}, None, 0.0, "failed",
+                             worker=None if self.shared is None else self.shared.worker)
+        heartbeat = contextlib.nullcontext() if self.shared is None else self.shared.heartbeat(
+            trial)
+        with heartbeat:
+            try:
+                given = trial.user_attrs.get("given", {})
+                drawn = spec.search_space(ModelTrial(trial, model, self.setup.task))
+                chosen = {choice_param(c.name): trial.suggest_categorical(
+                    choice_param(c.name), list(c.options)) for c in self.setup.choices_for(spec)}
+                record.params = {**given, **drawn, **chosen}
+                if self._too_slow(spec, record):
+                    record.status = "skipped"
+                    self._tell(trial, record, state=optuna.trial.TrialState.FAIL)
+                else:
+                    self._fit_and_score(trial, spec, record)
+            except StorageError:
+                raise
+            except Exception as exc:  # a plugin's bug must not end the search
+                record.status, record.error = "failed", _describe(exc)
+                self._tell(trial, record, state=optuna.trial.TrialState.FAIL)
         self._finish(record)
         return record
+
+    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self.shared is None:
+            return fn(*args, **kwargs)
+        return self.shared.call(fn, *args, **kwargs)
+
+    def _tell(self, trial: optuna.Trial, record: TrialRecord, value: float | None = None,
+              state: optuna.trial.TrialState | None = None) -> None:
+        try:
+            if self.shared is not None:
+                self._call(self.shared.record, trial, record)
+            self._call(self.study.tell, trial, value, state=state)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            # another process failed it as stale: its heartbeat stopped reaching the storage
+            record.status, record.score = "lost", None
+            record.error = "failed by another worker: no heartbeat reached the storage"
 
     def _too_slow(self, spec: ModelSpec, record: TrialRecord) -> bool:
         # A trial that would run into the refit's reserve costs the refit, which is worth more
@@ -301,7 +287,7 @@ class _Search:
                 if pruned:
                     record.fit_seconds = time.monotonic() - started
                     record.status = "pruned"
-                    self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                    self._tell(trial, record, state=optuna.trial.TrialState.PRUNED)
                     return
                 parts.append(held_out_prediction(pipeline, fold.X_valid, self.setup.task))
             fitted.append(pipeline)
@@ -314,30 +300,26 @@ class _Search:
         if not math.isfinite(score):
             raise ValueError(f"held-out {self.setup.metric.name} is {score}")
         record.score, record.status = score, "complete"
-        self.study.tell(trial, score)
         model = fitted[0] if len(fitted) == 1 else WeightedEnsemble(
             fitted, [1.0] * len(fitted), self.setup.task)
+        new = Candidate(record, model, prediction)
+        kept = self.outcome.candidates
+        dropped = library({**kept, record.number: new}, self.setup.metric, dropped=True)
+        if self.shared is not None and record.number not in dropped:
+            # stored before the trial is told complete: a complete trial always has its file
+            self._call(self.shared.keep, new)
+        self._tell(trial, record, score)
+        if record.status != "complete":
+            return
         best = self.outcome.best
         if best is None or self.setup.metric.better(score, best.score):  # type: ignore[arg-type]
             self.outcome.best, self.outcome.best_pipeline = record, model
-        self._keep_candidate(Candidate(record, model, prediction))
-
-    def _keep_candidate(self, new: Candidate) -> None:
         # Bounded so that memory stays flat however many trials run: forests are large.
-        kept = self.outcome.candidates
-        kept[new.record.number] = new
-        metric = self.setup.metric
-        ranked = sorted(kept.values(), key=lambda c: (c.record.score if metric.greater_is_better
-                                                      else -c.record.score),  # type: ignore
-                        reverse=True)
-        keep = {c.record.number for c in ranked[:LIBRARY_BEST]}
-        seen: set[str] = set()
-        for c in ranked:
-            if c.record.model not in seen:
-                seen.add(c.record.model)
-                keep.add(c.record.number)
-        for number in [n for n in kept if n not in keep]:
-            del kept[number]
+        kept[record.number] = new
+        for number in dropped:
+            kept.pop(number, None)
+            if self.shared is not None and number != record.number:
+                self._call(self.shared.drop, number)
 
     def _finish(self, record: TrialRecord) -> None:
         record.ended_seconds = round(time.monotonic() - self.progress.started, 3)
@@ -347,13 +329,39 @@ class _Search:
                task=self.setup.task.value)
 
 
+def library(candidates: dict[int, Candidate], metric: Metric, *,
+            dropped: bool = False) -> list[int]:
+    """The trial numbers of the candidates worth keeping for the ensemble: the
+    :data:`LIBRARY_BEST` best and the best of each model (with ``dropped``, the others)."""
+    ranked = sorted(candidates.values(), key=lambda c: (
+        c.record.score if metric.greater_is_better else -c.record.score),  # type: ignore
+        reverse=True)
+    keep = {c.record.number for c in ranked[:LIBRARY_BEST]}
+    seen: set[str] = set()
+    for c in ranked:
+        if c.record.model not in seen:
+            seen.add(c.record.model)
+            keep.add(c.record.number)
+    return sorted(n for n in candidates if (n in keep) != dropped)
+
+
 def run_search(setup: SearchSetup, validation: Validation, *, deadline: float,
-               hard_deadline: float, n_trials: int | None, progress: Progress) -> SearchOutcome:
+               hard_deadline: float, n_trials: int | None, progress: Progress,
+               study: optuna.Study | None = None,
+               shared: SharedSearch | None = None) -> SearchOutcome:
     """Run trials until ``n_trials`` are done or the time left before ``deadline`` is needed
     for the refit; keeps going past it (up to ``hard_deadline``) only while no model has been
-    fitted at all. Raises :class:`SearchError` when no trial completed."""
+    fitted at all. Raises :class:`SearchError` when no trial completed.
+
+    With a ``study`` and ``shared`` (a search shared with other processes), ``n_trials``
+    counts every process's trials and an outcome without a best is returned as it is: the
+    others' trials may have one."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return _Search(setup, validation, deadline, hard_deadline, n_trials, progress).run()
+    outcome = _Search(setup, validation, deadline, hard_deadline, n_trials, progress, study,
+                      shared).run()
+    if outcome.best is None and shared is None:
+        raise SearchError(no_model_message(outcome.trials))
+    return outcome
 
 
 def _never_prune(step: int, value: float) -> bool:
@@ -384,7 +392,7 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _no_model_message(trials: list[TrialRecord]) -> str:
+def no_model_message(trials: list[TrialRecord]) -> str:
     if not trials:
         return "no trial ran: give a larger time_budget"
     errors = sorted({f"{t.model}: {t.error}" for t in trials if t.error})[:5]

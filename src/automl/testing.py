@@ -31,9 +31,10 @@ from automl.fitting import fit_pipeline
 from automl.metrics import get_metric, score_model
 from automl.pipeline import build_pipeline
 from automl.plugins import Registry, collect, get_plugin_manager, plugin_infos
-from automl.search import ModelTrial, held_out_scorer, study_params
+from automl.search import held_out_scorer
 from automl.specs import FitContext, ModelSpec, PrepContext, PreprocessorSpec, Task, TunerSpec
 from automl.split import Split, train_valid_split
+from automl.trial_space import ModelTrial, study_params
 
 ROWS = 240
 SEARCH_SAMPLES = 4

@@ -9,8 +9,8 @@ from typing import Any
 import optuna
 
 from automl.hookspecs import hookimpl
-from automl.search import grid_plan
 from automl.specs import TunerSpec
+from automl.trial_space import grid_plan
 
 
 def _tpe(seed: int) -> optuna.samplers.BaseSampler:

@@ -1,0 +1,169 @@
+"""The fit that starts (or resumes) a shared search: it writes the share, creates the study (or
+checks that a resumed one was started on the same table), runs trials like any worker until
+its budget ends, then gathers every worker's trials and candidates into one outcome."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+
+from automl.cleaning import Cleaning
+from automl.distributed.share import SearchPackage, Share, fingerprint
+from automl.distributed.storage import open_storage, redact, retrying
+from automl.distributed.study import (
+    DEADLINE,
+    FINGERPRINT,
+    SETTINGS,
+    SHA256,
+    SHARE,
+    STARTED,
+    StudySearch,
+    epoch,
+    fail_stale,
+    records,
+)
+from automl.errors import ConfigurationError, SearchError, StorageError
+from automl.progress import Progress
+from automl.search import (
+    Candidate,
+    SearchOutcome,
+    SearchSetup,
+    library,
+    no_model_message,
+    run_search,
+)
+from automl.search_settings import SearchSettings
+from automl.split import Validation
+from automl.target_transform import TargetScale
+from automl.trial_space import new_study, study_settings
+
+
+@dataclass
+class SharedRun:
+    """Where a shared search lives: the storage URL, the study's name, the share's location
+    (None: ``automl-share/<study>`` under the working directory) and whether to resume."""
+
+    storage: str
+    study_name: str | None = None
+    share: str | None = None
+    resume: bool = False
+
+
+def run_shared_search(run: SharedRun, setup: SearchSetup, package: SearchPackage, *,
+                      deadline: float, hard_deadline: float, progress: Progress
+                      ) -> SearchOutcome:
+    """Start or resume the study, search until ``deadline`` (as :func:`run_search`), then
+    gather all workers' trials. Raises :class:`SearchError` when no process completed a
+    trial."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = open_storage(run.storage)
+    name = run.study_name or _default_name(storage, run)
+    started = epoch(progress.started)
+    shared = (_resume(run, storage, name, setup, package) if run.resume
+              else _start(run, storage, name, setup, package, started))
+    study = shared.study
+    shared.call(study.set_user_attr, DEADLINE, epoch(deadline))
+    progress.say(f"study {name!r} in {redact(run.storage)}; workers join with: automl worker "
+                 f"--storage '{redact(run.storage)}' --study {name}")
+    local = run_search(setup, package.validation, deadline=deadline,
+                       hard_deadline=hard_deadline, n_trials=package.settings.n_trials,
+                       progress=progress, study=study, shared=shared)
+    return gather(shared, setup, local, started)
+
+
+def resumed_validation(storage: str, study_name: str | None) -> str | None:
+    """The validation ("holdout" or "cv") the study to be resumed was scored with; None when
+    there is no such study (the resume then fails with its own message)."""
+    raw = open_storage(storage)
+    summaries = retrying(storage, optuna.get_all_study_summaries, raw, include_best_trial=False)
+    found = [s for s in summaries if s.study_name == study_name or (
+        study_name is None and len(summaries) == 1)]
+    return found[0].user_attrs.get(SETTINGS, {}).get("validation") if found else None
+
+
+def _default_name(storage: optuna.storages.BaseStorage, run: SharedRun) -> str:
+    if not run.resume:
+        return time.strftime("automl-%Y%m%d-%H%M%S")
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage,
+                                                                    include_best_trial=False)]
+    if len(names) != 1:
+        raise ConfigurationError(f"resume=True needs study_name= (--study): the storage holds "
+                                 f"{len(names)} studies {sorted(names)[:10]}")
+    return names[0]
+
+
+def _start(run: SharedRun, storage: optuna.storages.BaseStorage, name: str,
+           setup: SearchSetup, package: SearchPackage, started: float) -> StudySearch:
+    if name in _study_names(storage, run.storage):
+        raise ConfigurationError(f"the study {name!r} already exists in {redact(run.storage)}: "
+                                 f"continue it with resume=True (--resume) or give another "
+                                 f"study_name (--study)")
+    share = Share(run.share or str(Path("automl-share", name).absolute()))
+    sha256 = share.write_package(package)
+    study = new_study(setup, storage, name)
+    shared = StudySearch(run.storage, storage, share, study)
+    # written last: a worker that sees the checksum finds the package in place
+    for key, value in ((SETTINGS, package.settings.to_dict()), (SHARE, share.location),
+                       (FINGERPRINT, package.fingerprint), (STARTED, started),
+                       (SHA256, sha256)):
+        shared.call(study.set_user_attr, key, value)
+    return shared
+
+
+def _resume(run: SharedRun, storage: optuna.storages.BaseStorage, name: str,
+            setup: SearchSetup, package: SearchPackage) -> StudySearch:
+    if name not in _study_names(storage, run.storage):
+        raise ConfigurationError(f"there is no study {name!r} in {redact(run.storage)} to "
+                                 f"resume: start it without resume=True (--resume)")
+    study = optuna.load_study(study_name=name, storage=storage, **study_settings(setup))
+    attrs = study.user_attrs
+    if SHA256 not in attrs:
+        raise StorageError(f"the study {name!r} was not started by automl fit (or its start "
+                           f"was cut off before it was written): start a new study")
+    if attrs[FINGERPRINT] != package.fingerprint:
+        raise ConfigurationError(
+            f"the study {name!r} was started on another table, split or settings: resume it "
+            f"with the same data and the same arguments (task, metric, models, tuner, seed, "
+            f"validation, ...) as the fit that started it, or start a new study")
+    share = Share(attrs[SHARE])
+    share.read_package(attrs[SHA256])  # the share must still hold the search's table
+    return StudySearch(run.storage, storage, share, study)
+
+
+def _study_names(storage: optuna.storages.BaseStorage, url: str) -> set[str]:
+    summaries = retrying(url, optuna.get_all_study_summaries, storage, include_best_trial=False)
+    return {s.study_name for s in summaries}
+
+
+def gather(shared: StudySearch, setup: SearchSetup, local: SearchOutcome,
+           started: float) -> SearchOutcome:
+    """The outcome of every process's trials: all the study's trials as records (their end
+    times counted from ``started``, a Unix time), the ensemble candidates worth keeping (this
+    process's from memory, the others' read from the share) and the best of them."""
+    study = shared.study
+    shared.call(fail_stale, study)
+    trials = shared.call(records, study, started)
+    done = {t.number: t for t in trials if t.status == "complete"}
+    stored = shared.share.candidate_numbers() | set(local.candidates)
+    scores = {n: Candidate(done[n], None, None) for n in stored if n in done}  # type: ignore
+    if not scores:
+        raise SearchError(no_model_message(trials))
+    candidates = {}
+    for number in library(scores, setup.metric):
+        held = local.candidates.get(number) or shared.share.read_candidate(number)
+        candidates[number] = Candidate(done[number], held.pipeline, held.prediction)
+    best = max(candidates.values(), key=lambda c: (
+        c.record.score if setup.metric.greater_is_better else -c.record.score))  # type: ignore
+    return SearchOutcome(trials=trials, best=best.record, best_pipeline=best.pipeline,
+                         train_rows=local.train_rows, candidates=candidates,
+                         y_valid=local.y_valid, bagged=local.bagged)
+
+
+def package_for(settings: SearchSettings, cleaning: Cleaning, target_scale: TargetScale | None,
+                validation: Validation) -> SearchPackage:
+    """The package of a search, with its fingerprint."""
+    return SearchPackage(settings, cleaning, target_scale, validation,
+                         fingerprint(validation, settings))

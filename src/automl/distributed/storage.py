@@ -1,0 +1,96 @@
+"""Opening an Optuna storage from the URL a user gives, and calling it through outages: a
+storage that stops answering is retried with backoff, then reported as a
+:class:`~automl.errors.StorageError` that says how to go on."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+
+from automl.errors import ConfigurationError, StorageError
+
+#: seconds between a running trial's heartbeats, and without one before it counts as dead
+HEARTBEAT_SECONDS, GRACE_SECONDS = 2, 10
+#: waits between retries of a storage call that could not reach the storage (31 s in all)
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
+
+
+def is_database(url: str) -> bool:
+    """True for a SQLAlchemy URL (``postgresql://...``, ``sqlite:///...``); anything else is
+    the path of an Optuna journal file."""
+    return url.split(":", 1)[0].split("+", 1)[0] in SQL_SCHEMES and "://" in url
+
+
+def redact(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def open_storage(url: str) -> optuna.storages.BaseStorage:
+    """The Optuna storage at ``url``: an RDB storage with heartbeats for a database URL, else a
+    journal file (created if missing). A missing database driver is a
+    :class:`~automl.errors.ConfigurationError`; a database that does not answer, after the
+    retries, a :class:`~automl.errors.StorageError`."""
+    if not isinstance(url, str) or not url:
+        raise ConfigurationError(f"storage={url!r}: give a database URL such as "
+                                 f"'postgresql://user:password@host/db' or "
+                                 f"'sqlite:///search.db', or the path of a journal file")
+    if not is_database(url):
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        return retrying(url, lambda: JournalStorage(JournalFileBackend(url)))
+    engine = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return retrying(url, optuna.storages.RDBStorage, url, engine_kwargs=engine,
+                            heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS)
+    except ImportError as exc:  # optuna re-raises the driver's ModuleNotFoundError as this
+        missing = getattr(exc.__cause__, "name", None) or exc
+        raise ConfigurationError(f"storage={redact(url)!r} needs a database driver that is not "
+                                 f"installed ({missing}): pip install 'automl[distributed]' "
+                                 f"(psycopg for PostgreSQL)") from None
+
+
+def retrying(url: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, called again after each of :data:`RETRY_DELAYS` while the
+    storage at ``url`` cannot be reached; then a :class:`~automl.errors.StorageError`."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if not _unreachable(exc):
+                raise
+            if delay is None:
+                raise StorageError(
+                    f"the study storage {redact(url)} did not answer for "
+                    f"{sum(RETRY_DELAYS):.0f} s ({_first_line(exc)}); check that it is up and "
+                    f"reachable, then continue the search with resume=True "
+                    f"(automl fit ... --resume)") from None
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _unreachable(exc: BaseException | None) -> bool:
+    # A connection that failed or broke, here or as the cause of Optuna's own error; not a
+    # wrong query, a constraint or a missing table.
+    from sqlalchemy import exc as sa
+
+    while exc is not None:
+        if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
+            return True
+        if isinstance(exc, sa.OperationalError | sa.InterfaceError | OSError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"

