@@ -14,7 +14,12 @@ import ctypes.util
 import functools
 import gc
 import sys
+import time
 from typing import Any
+
+#: between trials, memory is released only once this many times its last cost has passed:
+#: a full collection costs about 0.1 s in a large process, as much as a cheap trial
+RELEASE_SPACING = 10.0
 
 
 @functools.cache
@@ -39,3 +44,20 @@ def release_freed_memory() -> bool:
         return False
     libc.malloc_trim(0)
     return True
+
+
+class Releaser:
+    """:func:`release_freed_memory` between trials, at most as often as keeps its cost under
+    a tenth of the time (:data:`RELEASE_SPACING`): after every long trial, after every few
+    short ones."""
+
+    def __init__(self) -> None:
+        self._next = 0.0
+
+    def __call__(self) -> None:
+        """Release now if enough time has passed since the last release."""
+        started = time.monotonic()
+        if started >= self._next:
+            release_freed_memory()
+            ended = time.monotonic()
+            self._next = ended + RELEASE_SPACING * (ended - started)

@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from automl.ensemble import WeightedEnsemble, held_out_prediction, prediction_score
 from automl.errors import SearchError, StorageError
 from automl.fitting import Resample, fit_pipeline
-from automl.memory import release_freed_memory
+from automl.memory import Releaser
 from automl.metrics import Metric, score_model
 from automl.pipeline import build_pipeline, split_params
 from automl.plugins import notify
@@ -183,12 +183,12 @@ class _Search:
 
     def run(self) -> SearchOutcome:
         """Trials until the budget or ``n_trials`` ends; the outcome may have no best."""
-        skips = 0
+        skips, release = 0, Releaser()
         while self.n_trials is None or self._done() < self.n_trials:
             if time.monotonic() >= self.trial_deadline() and not self._need_first_model():
                 break
             record = self._one_trial()
-            release_freed_memory()
+            release()
             skips = skips + 1 if record.status == "skipped" else 0
             if skips >= MAX_CONSECUTIVE_SKIPS:
                 break

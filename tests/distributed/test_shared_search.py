@@ -205,3 +205,18 @@ def test_a_database_that_stays_away_is_reported_with_the_way_on(monkeypatch, cre
     message = str(caught.value)
     assert "did not answer" in message and "--resume" in message
     assert "secret" not in message and "automl:***@" in message
+
+
+def test_a_journal_file_keeps_a_search_on_one_machine(credit_csv, tmp_path):
+    import pandas as pd
+
+    df = pd.read_csv(credit_csv)
+    common = dict(models=["linear", "decision_tree"], tuner="random", validation="holdout",
+                  storage=str(tmp_path / "search.log"), study_name="j",
+                  share=str(tmp_path / "share"), verbose=0)
+    first = automl.fit(df, "Status", n_trials=4, **common)
+    again = automl.fit(df, "Status", n_trials=7, resume=True, **common)
+    kept = first.leaderboard.query("model != 'ensemble'").set_index("trial")["roc_auc"]
+    board = again.leaderboard.query("model != 'ensemble'").set_index("trial")["roc_auc"]
+    assert len(kept) == 4 and len(board) == 7  # n_trials counts the study's trials
+    pd.testing.assert_series_equal(board.loc[kept.index], kept)

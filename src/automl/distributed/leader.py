@@ -130,7 +130,9 @@ def _resume(run: SharedRun, storage: optuna.storages.BaseStorage, name: str,
             f"validation, ...) as the fit that started it, or start a new study")
     share = Share(attrs[SHARE])
     share.read_package(attrs[SHA256])  # the share must still hold the search's table
-    return StudySearch(run.storage, storage, share, study)
+    shared = StudySearch(run.storage, storage, share, study)
+    shared.call(study.set_user_attr, SETTINGS, package.settings.to_dict())  # its trial limit
+    return shared
 
 
 def _study_names(storage: optuna.storages.BaseStorage, url: str) -> set[str]:

@@ -43,10 +43,11 @@ class SearchPackage:
 
 
 def fingerprint(validation: Validation, settings: SearchSettings) -> str:
-    """A SHA-256 of every fold's rows and target and of the settings: equal for the same table,
-    split and settings, whichever process computes it."""
-    digest = hashlib.sha256(json.dumps(settings.to_dict(), sort_keys=True,
-                                       default=str).encode())
+    """A SHA-256 of every fold's rows and target and of the settings but the trial limit: equal
+    for the same table, split and settings, whichever process computes it."""
+    # n_trials limits a run, like the budget: a resumed search may change it
+    chosen = {k: v for k, v in settings.to_dict().items() if k != "n_trials"}
+    digest = hashlib.sha256(json.dumps(chosen, sort_keys=True, default=str).encode())
     for fold in validation.folds:
         for frame in (fold.X_train, fold.X_valid):
             digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())

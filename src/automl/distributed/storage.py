@@ -49,13 +49,29 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return retrying(url, optuna.storages.RDBStorage, url, engine_kwargs=engine,
-                            heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS)
+            return retrying(url, _rdb_storage, url, engine)
     except ImportError as exc:  # optuna re-raises the driver's ModuleNotFoundError as this
         missing = getattr(exc.__cause__, "name", None) or exc
         raise ConfigurationError(f"storage={redact(url)!r} needs a database driver that is not "
                                  f"installed ({missing}): pip install 'automl[distributed]' "
                                  f"(psycopg for PostgreSQL)") from None
+
+
+def _rdb_storage(url: str, engine: dict[str, Any]) -> optuna.storages.RDBStorage:
+    from sqlalchemy import exc as sa
+
+    for wait in (0.2, 0.5, 1.0, 2.0, None):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine,
+                                              heartbeat_interval=HEARTBEAT_SECONDS,
+                                              grace_period=GRACE_SECONDS)
+        except (sa.IntegrityError, sa.ProgrammingError):
+            # Processes that start together on an empty database all create Optuna's tables;
+            # all but one collide. Once the tables are there, the next try finds them.
+            if wait is None:
+                raise
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def retrying(url: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -13,6 +13,7 @@ from automl.distributed.share import Share
 from automl.distributed.storage import open_storage, redact, retrying
 from automl.distributed.study import (
     DEADLINE,
+    FINGERPRINT,
     SETTINGS,
     SHA256,
     SHARE,
@@ -48,10 +49,11 @@ def run_worker(storage: str, study_name: str, *, wait: float = 60.0, verbose: in
     attrs = _wait_for_study(raw, storage, study_name, started + wait, progress)
     share = Share(attrs[SHARE])
     package = share.read_package(attrs[SHA256])
+    if package.fingerprint != attrs[FINGERPRINT]:
+        raise ConfigurationError(f"the share {share.location} holds another search than "
+                                 f"{study_name!r}")
+    # the study's copy: a resumed fit may have changed the trial limit
     settings = SearchSettings(**attrs[SETTINGS])
-    if package.settings != settings:
-        raise ConfigurationError(f"the share {share.location} holds the settings of another "
-                                 f"search than {study_name!r}")
     setup = settings.setup(collect(), package.cleaning, package.target_scale)
     name = worker_name()
     # each worker samples from its own seed, or all would propose the same parameters
