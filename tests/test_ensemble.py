@@ -99,23 +99,34 @@ def test_fit_on_skewed_price_uses_log_target_and_ensembles(ames):
     assert result.score(ames) > 0
 
 
-def test_candidate_library_stays_bounded(ames):
-    from automl.search import _Search
+def test_candidate_library_stays_bounded(ames, monkeypatch):
+    import automl.search
 
-    kept: list[int] = []
-    original = _Search._keep_candidate
+    sizes: list[int] = []
+    original = automl.search.library
 
-    def spy(self, new):
-        original(self, new)
-        kept.append(len(self.outcome.candidates))
+    def spy(candidates, metric, **kw):
+        sizes.append(len(candidates))  # those kept so far and the new one
+        return original(candidates, metric, **kw)
 
-    _Search._keep_candidate = spy
-    try:
-        automl.fit(ames, "Sale_Price", models=["linear", "kneighbors"], n_trials=14, verbose=0)
-    finally:
-        _Search._keep_candidate = original
-    # never more than the best few plus the best of each of the two models
-    assert max(kept) <= LIBRARY_BEST + 2 and len(kept) == 14
+    monkeypatch.setattr(automl.search, "library", spy)
+    automl.fit(ames, "Sale_Price", models=["linear", "kneighbors"], n_trials=14, verbose=0)
+    # never more than the best few plus the best of each of the two models, and the new one
+    assert max(sizes) <= LIBRARY_BEST + 2 + 1 and len(sizes) == 14
+
+
+def test_the_library_keeps_the_best_few_and_the_best_of_each_model():
+    from automl.metrics import get_metric
+    from automl.search import Candidate, TrialRecord, library
+    from automl.specs import Task
+
+    scores = {0: ("a", 0.9), 1: ("a", 0.8), 2: ("a", 0.85), 3: ("a", 0.7), 4: ("a", 0.75),
+              5: ("a", 0.6), 6: ("b", 0.1), 7: ("b", 0.2), 8: ("c", 0.3)}
+    candidates = {n: Candidate(TrialRecord(n, m, {}, s, 1.0, "complete"), None, None)
+                  for n, (m, s) in scores.items()}
+    kept = library(candidates, get_metric("roc_auc", Task.BINARY))
+    assert kept == [0, 1, 2, 3, 4, 7, 8]  # the five best, and b's and c's best
+    assert library(candidates, get_metric("roc_auc", Task.BINARY), dropped=True) == [5, 6]
 
 
 def test_forest_leaves_are_capped_on_a_large_table():
