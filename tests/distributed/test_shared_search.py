@@ -220,3 +220,13 @@ def test_a_journal_file_keeps_a_search_on_one_machine(credit_csv, tmp_path):
     board = again.leaderboard.query("model != 'ensemble'").set_index("trial")["roc_auc"]
     assert len(kept) == 4 and len(board) == 7  # n_trials counts the study's trials
     pd.testing.assert_series_equal(board.loc[kept.index], kept)
+
+
+def test_a_wrong_database_is_a_configuration_error_at_once(postgres, tmp_path):
+    from automl.distributed.storage import open_storage
+
+    # a ConfigurationError, not the StorageError that ends the retries for a server away
+    with pytest.raises(automl.errors.ConfigurationError, match="does not exist"):
+        open_storage(f"postgresql://postgres@127.0.0.1:{postgres.port}/no_such_database")
+    with pytest.raises(automl.errors.ConfigurationError, match="folder exists"):
+        open_storage(f"sqlite:///{tmp_path}/missing/search.db")

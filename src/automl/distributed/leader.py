@@ -155,8 +155,13 @@ def gather(shared: StudySearch, setup: SearchSetup, local: SearchOutcome,
         raise SearchError(no_model_message(trials))
     candidates = {}
     for number in library(scores, setup.metric):
-        held = local.candidates.get(number) or shared.share.read_candidate(number)
+        try:
+            held = local.candidates.get(number) or shared.share.read_candidate(number)
+        except FileNotFoundError:  # its worker, still running, has just dropped it
+            continue
         candidates[number] = Candidate(done[number], held.pipeline, held.prediction)
+    if not candidates:
+        raise SearchError(no_model_message(trials))
     best = max(candidates.values(), key=lambda c: (
         c.record.score if setup.metric.greater_is_better else -c.record.score))  # type: ignore
     return SearchOutcome(trials=trials, best=best.record, best_pipeline=best.pipeline,

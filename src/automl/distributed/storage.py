@@ -17,7 +17,10 @@ from automl.errors import ConfigurationError, StorageError
 #: seconds between a running trial's heartbeats, and without one before it counts as dead
 HEARTBEAT_SECONDS, GRACE_SECONDS = 2, 10
 #: waits between retries of a storage call that could not reach the storage (31 s in all)
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
+#: what a database says when waiting will not help: a wrong password, database or file
+PERMANENT = ("authentication failed", "does not exist", "no password supplied",
+             "unable to open database file")
 SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
 
 
@@ -41,12 +44,12 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         raise ConfigurationError(f"storage={url!r}: give a database URL such as "
                                  f"'postgresql://user:password@host/db' or "
                                  f"'sqlite:///search.db', or the path of a journal file")
-    if not is_database(url):
-        from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-        return retrying(url, lambda: JournalStorage(JournalFileBackend(url)))
-    engine = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
     try:
+        if not is_database(url):
+            from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+            return retrying(url, lambda: JournalStorage(JournalFileBackend(url)))
+        engine = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return retrying(url, _rdb_storage, url, engine)
@@ -55,6 +58,10 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         raise ConfigurationError(f"storage={redact(url)!r} needs a database driver that is not "
                                  f"installed ({missing}): pip install 'automl[distributed]' "
                                  f"(psycopg for PostgreSQL)") from None
+    except (OSError, _sql_errors()) as exc:  # not transient: see PERMANENT
+        raise ConfigurationError(f"cannot open the storage {redact(url)} ({_first_line(exc)}); "
+                                 f"check the URL, the user and the database (for a file, that "
+                                 f"its folder exists and is writable)") from None
 
 
 def _rdb_storage(url: str, engine: dict[str, Any]) -> optuna.storages.RDBStorage:
@@ -93,11 +100,20 @@ def retrying(url: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
     raise AssertionError("unreachable")
 
 
-def _unreachable(exc: BaseException | None) -> bool:
-    # A connection that failed or broke, here or as the cause of Optuna's own error; not a
-    # wrong query, a constraint or a missing table.
+def _sql_errors() -> type[Exception]:
     from sqlalchemy import exc as sa
 
+    return sa.OperationalError
+
+
+def _unreachable(exc: BaseException | None) -> bool:
+    # A connection that failed or broke, here or as the cause of Optuna's own error; not a
+    # wrong query, a constraint, a missing table, nor a file that is not there.
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError) or any(
+            words in str(exc) for words in PERMANENT):
+        return False
     while exc is not None:
         if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
             return True
