@@ -98,32 +98,35 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     target_scale = None if task.is_classification else TargetScale.for_target(y)
     if target_scale is not None:
         y = target_scale.to_fitted(y)
+    shared = None
+    if storage is not None:
+        from automl.distributed.leader import SharedRun, resumed_validation
+
+        shared = SharedRun(storage, study_name, share, resume)
+        if resume and validation == "auto":
+            # "auto" hangs on the budget, which a resumed search may change: keep the study's
+            validation = resumed_validation(shared) or validation
+    folds = make_validation(X, y, task, seed, validation, time_budget)
     settings = SearchSettings(list(select_models(registry, models, task)),
                               select_tuner(registry, tuner).name, chosen_metric.name, task.value,
                               {kind: profile.names(kind) for kind in _kinds(profile)}, seed,
-                              country, disable, enable, n_trials)
+                              country, disable, enable, n_trials,
+                              "cv" if folds.bagged else "holdout")
     setup = settings.setup(registry, cleaning, target_scale, chosen)
     report.add(feature_notes(profile, X, setup))
-    if resume and validation == "auto":
-        from automl.distributed.leader import resumed_validation
-
-        # "auto" hangs on the budget, which a resumed search may change: keep the study's
-        validation = resumed_validation(storage, study_name) or validation
-    folds = make_validation(X, y, task, seed, validation, time_budget)
-    settings.validation = "cv" if folds.bagged else "holdout"
     progress.say(f"{task.value} task, {chosen_metric.name} "
                  f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
                  f"{folds.describe()}, "
                  f"{len(profile.features)} features, models {sorted(setup.models)}"
                  f"{', log target' if target_scale and target_scale.log else ''}")
     hard_deadline = started + time_budget * (1 + OVERRUN_FRACTION)
-    if storage is None:
+    if shared is None:
         outcome = run_search(setup, folds, deadline=deadline, hard_deadline=hard_deadline,
                              n_trials=n_trials, progress=progress)
     else:
-        from automl.distributed.leader import SharedRun, package_for, run_shared_search
+        from automl.distributed.leader import package_for, run_shared_search
 
-        outcome = run_shared_search(SharedRun(storage, study_name, share, resume), setup,
+        outcome = run_shared_search(shared, setup,
                                     package_for(settings, cleaning, target_scale, folds),
                                     deadline=deadline, hard_deadline=hard_deadline,
                                     progress=progress)

@@ -78,12 +78,12 @@ def grid_plan(models: list[ModelSpec]) -> list[dict[str, Any]]:
     return plan
 
 
-def new_study(setup: SearchSetup, storage: Any = None, study_name: str | None = None,
-              seed: int | None = None) -> optuna.Study:
+def new_study(setup: SearchSetup, storage: Any = None,
+              study_name: str | None = None) -> optuna.Study:
     """A study with the tuner's sampler and the pruner, its first trials the models' defaults
     (see :func:`initial_plan`); in ``storage`` under ``study_name`` when given."""
     study = optuna.create_study(direction=setup.metric.direction, storage=storage,
-                                study_name=study_name, **study_settings(setup, seed))
+                                study_name=study_name, **study_settings(setup))
     for point in initial_plan(list(setup.models.values()), setup.tuner):
         model = point.pop("model")
         if model in setup.models:

@@ -4,6 +4,7 @@ its budget ends, then gathers every worker's trials and candidates into one outc
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ import optuna
 
 from automl.cleaning import Cleaning
 from automl.distributed.share import SearchPackage, Share, fingerprint
-from automl.distributed.storage import open_storage, redact, retrying
+from automl.distributed.storage import open_storage, redact, study_summaries
 from automl.distributed.study import (
     DEADLINE,
     FINGERPRINT,
@@ -51,6 +52,15 @@ class SharedRun:
     share: str | None = None
     resume: bool = False
 
+    @functools.cached_property
+    def backend(self) -> optuna.storages.BaseStorage:
+        """The Optuna storage at :attr:`storage`, opened once (it takes about a second)."""
+        return open_storage(self.storage)
+
+    def summaries(self) -> list[optuna.study.StudySummary]:
+        """The studies in the storage."""
+        return study_summaries(self.storage, self.backend)
+
 
 def run_shared_search(run: SharedRun, setup: SearchSetup, package: SearchPackage, *,
                       deadline: float, hard_deadline: float, progress: Progress
@@ -59,11 +69,10 @@ def run_shared_search(run: SharedRun, setup: SearchSetup, package: SearchPackage
     gather all workers' trials. Raises :class:`SearchError` when no process completed a
     trial."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = open_storage(run.storage)
-    name = run.study_name or _default_name(storage, run)
+    name = run.study_name or _default_name(run)
     started = epoch(progress.started)
-    shared = (_resume(run, storage, name, setup, package) if run.resume
-              else _start(run, storage, name, setup, package, started))
+    shared = (_resume(run, name, setup, package) if run.resume
+              else _start(run, name, setup, package, started))
     study = shared.study
     shared.call(study.set_user_attr, DEADLINE, epoch(deadline))
     progress.say(f"study {name!r} in {redact(run.storage)}; workers join with: automl worker "
@@ -74,37 +83,35 @@ def run_shared_search(run: SharedRun, setup: SearchSetup, package: SearchPackage
     return gather(shared, setup, local, started)
 
 
-def resumed_validation(storage: str, study_name: str | None) -> str | None:
+def resumed_validation(run: SharedRun) -> str | None:
     """The validation ("holdout" or "cv") the study to be resumed was scored with; None when
     there is no such study (the resume then fails with its own message)."""
-    raw = open_storage(storage)
-    summaries = retrying(storage, optuna.get_all_study_summaries, raw, include_best_trial=False)
-    found = [s for s in summaries if s.study_name == study_name or (
-        study_name is None and len(summaries) == 1)]
+    summaries = run.summaries()
+    found = [s for s in summaries if s.study_name == run.study_name or (
+        run.study_name is None and len(summaries) == 1)]
     return found[0].user_attrs.get(SETTINGS, {}).get("validation") if found else None
 
 
-def _default_name(storage: optuna.storages.BaseStorage, run: SharedRun) -> str:
+def _default_name(run: SharedRun) -> str:
     if not run.resume:
         return time.strftime("automl-%Y%m%d-%H%M%S")
-    names = [s.study_name for s in optuna.get_all_study_summaries(storage,
-                                                                    include_best_trial=False)]
+    names = [s.study_name for s in run.summaries()]
     if len(names) != 1:
         raise ConfigurationError(f"resume=True needs study_name= (--study): the storage holds "
                                  f"{len(names)} studies {sorted(names)[:10]}")
     return names[0]
 
 
-def _start(run: SharedRun, storage: optuna.storages.BaseStorage, name: str,
-           setup: SearchSetup, package: SearchPackage, started: float) -> StudySearch:
-    if name in _study_names(storage, run.storage):
+def _start(run: SharedRun, name: str, setup: SearchSetup, package: SearchPackage,
+           started: float) -> StudySearch:
+    if name in {s.study_name for s in run.summaries()}:
         raise ConfigurationError(f"the study {name!r} already exists in {redact(run.storage)}: "
                                  f"continue it with resume=True (--resume) or give another "
                                  f"study_name (--study)")
     share = Share(run.share or str(Path("automl-share", name).absolute()))
     sha256 = share.write_package(package)
-    study = new_study(setup, storage, name)
-    shared = StudySearch(run.storage, storage, share, study)
+    study = new_study(setup, run.backend, name)
+    shared = StudySearch(run.storage, run.backend, share, study)
     # written last: a worker that sees the checksum finds the package in place
     for key, value in ((SETTINGS, package.settings.to_dict()), (SHARE, share.location),
                        (FINGERPRINT, package.fingerprint), (STARTED, started),
@@ -113,12 +120,12 @@ def _start(run: SharedRun, storage: optuna.storages.BaseStorage, name: str,
     return shared
 
 
-def _resume(run: SharedRun, storage: optuna.storages.BaseStorage, name: str,
-            setup: SearchSetup, package: SearchPackage) -> StudySearch:
-    if name not in _study_names(storage, run.storage):
+def _resume(run: SharedRun, name: str, setup: SearchSetup,
+            package: SearchPackage) -> StudySearch:
+    if name not in {s.study_name for s in run.summaries()}:
         raise ConfigurationError(f"there is no study {name!r} in {redact(run.storage)} to "
                                  f"resume: start it without resume=True (--resume)")
-    study = optuna.load_study(study_name=name, storage=storage, **study_settings(setup))
+    study = optuna.load_study(study_name=name, storage=run.backend, **study_settings(setup))
     attrs = study.user_attrs
     if SHA256 not in attrs:
         raise StorageError(f"the study {name!r} was not started by automl fit (or its start "
@@ -130,14 +137,9 @@ def _resume(run: SharedRun, storage: optuna.storages.BaseStorage, name: str,
             f"validation, ...) as the fit that started it, or start a new study")
     share = Share(attrs[SHARE])
     share.read_package(attrs[SHA256])  # the share must still hold the search's table
-    shared = StudySearch(run.storage, storage, share, study)
+    shared = StudySearch(run.storage, run.backend, share, study)
     shared.call(study.set_user_attr, SETTINGS, package.settings.to_dict())  # its trial limit
     return shared
-
-
-def _study_names(storage: optuna.storages.BaseStorage, url: str) -> set[str]:
-    summaries = retrying(url, optuna.get_all_study_summaries, storage, include_best_trial=False)
-    return {s.study_name for s in summaries}
 
 
 def gather(shared: StudySearch, setup: SearchSetup, local: SearchOutcome,
@@ -151,8 +153,6 @@ def gather(shared: StudySearch, setup: SearchSetup, local: SearchOutcome,
     done = {t.number: t for t in trials if t.status == "complete"}
     stored = shared.share.candidate_numbers() | set(local.candidates)
     scores = {n: Candidate(done[n], None, None) for n in stored if n in done}  # type: ignore
-    if not scores:
-        raise SearchError(no_model_message(trials))
     candidates = {}
     for number in library(scores, setup.metric):
         try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import optuna
 import pandas as pd
 
-from automl.distributed.storage import open_storage, redact, retrying
+from automl.distributed.storage import open_storage, redact, retrying, study_summaries
 from automl.distributed.study import DEADLINE, SETTINGS, STARTED, records
 from automl.errors import ConfigurationError
 from automl.metrics import get_metric
@@ -46,7 +46,7 @@ def study_status(storage: str, study_name: str | None = None) -> StudyStatus | l
     there. A study that automl did not start, or that is not there, is a
     :class:`~automl.errors.ConfigurationError`."""
     raw = open_storage(storage)
-    summaries = retrying(storage, optuna.get_all_study_summaries, raw, include_best_trial=False)
+    summaries = study_summaries(storage, raw)
     if study_name is None:
         return sorted(s.study_name for s in summaries)
     found = next((s for s in summaries if s.study_name == study_name), None)

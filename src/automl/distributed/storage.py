@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import optuna
+from sqlalchemy import exc as sa
 
 from automl.errors import ConfigurationError, StorageError
 
@@ -58,15 +59,13 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         raise ConfigurationError(f"storage={redact(url)!r} needs a database driver that is not "
                                  f"installed ({missing}): pip install 'automl[distributed]' "
                                  f"(psycopg for PostgreSQL)") from None
-    except (OSError, _sql_errors()) as exc:  # not transient: see PERMANENT
+    except (OSError, sa.OperationalError) as exc:  # not transient: see PERMANENT
         raise ConfigurationError(f"cannot open the storage {redact(url)} ({_first_line(exc)}); "
                                  f"check the URL, the user and the database (for a file, that "
                                  f"its folder exists and is writable)") from None
 
 
 def _rdb_storage(url: str, engine: dict[str, Any]) -> optuna.storages.RDBStorage:
-    from sqlalchemy import exc as sa
-
     for wait in (0.2, 0.5, 1.0, 2.0, None):
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs=engine,
@@ -100,17 +99,15 @@ def retrying(url: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
     raise AssertionError("unreachable")
 
 
-def _sql_errors() -> type[Exception]:
-    from sqlalchemy import exc as sa
-
-    return sa.OperationalError
+def study_summaries(url: str, storage: optuna.storages.BaseStorage
+                    ) -> list[optuna.study.StudySummary]:
+    """The studies in ``storage`` (opened from ``url``), read through outages."""
+    return retrying(url, optuna.get_all_study_summaries, storage, include_best_trial=False)
 
 
 def _unreachable(exc: BaseException | None) -> bool:
     # A connection that failed or broke, here or as the cause of Optuna's own error; not a
     # wrong query, a constraint, a missing table, nor a file that is not there.
-    from sqlalchemy import exc as sa
-
     if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError) or any(
             words in str(exc) for words in PERMANENT):
         return False

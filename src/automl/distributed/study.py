@@ -20,7 +20,7 @@ from automl.distributed.share import Share
 from automl.distributed.storage import retrying
 from automl.search import Candidate, TrialRecord
 
-#: the study's user attributes that describe the search (see :func:`search_attrs`)
+#: the study's user attributes that describe the search, written by the fit that starts it
 SETTINGS, SHARE, SHA256, FINGERPRINT, DEADLINE, STARTED = (
     "automl.settings", "automl.share", "automl.sha256", "automl.fingerprint",
     "automl.deadline", "automl.started")

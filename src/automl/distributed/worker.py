@@ -10,7 +10,7 @@ import zlib
 import optuna
 
 from automl.distributed.share import Share
-from automl.distributed.storage import open_storage, redact, retrying
+from automl.distributed.storage import open_storage, redact, retrying, study_summaries
 from automl.distributed.study import (
     DEADLINE,
     FINGERPRINT,
@@ -76,8 +76,7 @@ def _wait_for_study(raw: optuna.storages.BaseStorage, url: str, name: str, until
                     progress: Progress) -> dict:
     said = False
     while True:
-        summaries = retrying(url, optuna.get_all_study_summaries, raw, include_best_trial=False)
-        found = next((s for s in summaries if s.study_name == name), None)
+        found = next((s for s in study_summaries(url, raw) if s.study_name == name), None)
         if found is not None and SHA256 in found.user_attrs:
             return found.user_attrs
         if time.monotonic() >= until:
