@@ -82,3 +82,20 @@ def test_drift_needs_enough_rows_and_the_statistics_are_the_usual_ones(credit_fi
     assert report.reference_rows == len(result.reference.features)
     assert {c.column for c in report.columns} >= {"Amount", "Home", "Seniority"}
     assert all(c.test == ("chi2" if c.kind != "numeric" else "ks") for c in report.columns)
+
+
+def test_the_score_rule_does_not_cry_wolf_on_rows_like_the_training_data(credit_fitted):
+    result, _, train, test = credit_fitted
+    for seed in range(8):  # samples of 30 to 200 rows, the sizes where a fixed drop misfires
+        for rows, frame in [(30, test), (200, test), (200, train)]:
+            sample = frame.sample(rows, random_state=seed)
+            performance = result.drift(sample).performance
+            assert performance is not None and not performance.dropped, (seed, rows,
+                                                                         performance)
+            low, high = performance.skill_range
+            assert low <= performance.recent.skill <= high
+    # labels that no longer follow the features: a real drop, well past chance
+    flipped = test.sample(300, random_state=0)
+    flipped = flipped.assign(Status=flipped["Status"].map({"good": "bad", "bad": "good"}))
+    performance = result.drift(flipped).performance
+    assert performance.dropped and performance.recent.skill < performance.skill_range[1] + 1e-9

@@ -12,6 +12,7 @@ flagging noise.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,11 +20,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from automl.diagnosis import scored
+from automl.diagnosis import scored, skill
 from automl.drift_report import ColumnDrift, DriftReport, Performance
 from automl.ensemble import held_out_prediction
 from automl.errors import ConfigurationError, DataValidationError, Failure
-from automl.metrics import get_metric
+from automl.metrics import Metric, get_metric
 from automl.reference import prediction_signal
 from automl.specs import Task
 
@@ -38,8 +39,12 @@ ALPHA = 0.01
 BINS = 10
 #: fewer recent rows than this cannot say anything
 MIN_ROWS = 30
-#: a drop in skill on labelled recent rows past this is a performance drop
+#: a drop in skill on labelled recent rows past this, and past chance, is a performance drop
 PERFORMANCE_DROP = 0.1
+#: bootstrap resamples of the recent rows that give the skill's range by chance
+BOOTSTRAPS = 200
+#: recent rows the bootstrap resamples at most (the range narrows little past this)
+BOOTSTRAP_ROWS = 2_000
 #: retrain when at least this share of the compared columns drifted
 RETRAIN_SHARE = 0.25
 _EPS = 1e-4
@@ -183,7 +188,41 @@ def _performance(result: FitResult, recent: pd.DataFrame) -> Performance | None:
         return None
     metric, task = get_metric(result.metric, result.task), result.task
     y = result._encode(labelled[target])
-    now = scored(metric, task, y, held_out_prediction(
-        result.pipeline, result._features(labelled, "drift data"), task))
-    return Performance(metric.name, result.held_out, now,
-                       result.held_out.skill - now.skill > PERFORMANCE_DROP)
+    prediction = held_out_prediction(result.pipeline, result._features(labelled, "drift data"),
+                                     task)
+    now = scored(metric, task, y, prediction)
+    low, high = skill_range(metric, task, y, prediction)
+    gap = result.held_out.skill - now.skill
+    # A fixed drop alone cries wolf on a few dozen rows, whose skill swings widely by chance:
+    # the held-out skill must also lie above every skill the recent rows reach by resampling.
+    dropped = bool(np.isfinite(gap) and gap > PERFORMANCE_DROP
+                   and np.isfinite(high) and result.held_out.skill > high)
+    return Performance(metric.name, result.held_out, now, dropped,
+                       None if not np.isfinite(low) else (round(low, 4), round(high, 4)))
+
+
+def skill_range(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarray,
+                seed: int = 0) -> tuple[float, float]:
+    """The 1st and 99th percentiles of the skill over bootstrap resamples of the rows (at most
+    ``BOOTSTRAP_ROWS`` of them, ``BOOTSTRAPS`` times): how far the skill moves by chance on
+    this many rows. NaN where no resample has a defined skill (rows of one class)."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    if n > BOOTSTRAP_ROWS:
+        keep = rng.choice(n, BOOTSTRAP_ROWS, replace=False)
+        y, prediction, n = y[keep], prediction[keep], BOOTSTRAP_ROWS
+    skills = []
+    # a resample of few rows often holds one class: sklearn warns each time, and a served
+    # model's log is no place for two hundred warnings per report
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(BOOTSTRAPS):
+            rows = rng.integers(0, n, n)
+            try:
+                skills.append(skill(metric, task, y[rows], prediction[rows]))
+            except ValueError:  # a resample holding one class only
+                continue
+    finite = np.asarray([s for s in skills if np.isfinite(s)])
+    if not len(finite):
+        return float("nan"), float("nan")
+    return float(np.percentile(finite, 1)), float(np.percentile(finite, 99))

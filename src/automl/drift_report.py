@@ -40,13 +40,16 @@ class ColumnDrift:
 
 @dataclass
 class Performance:
-    """On labelled recent rows: the metric then (held out at fit time) and now, and whether
-    the skill dropped past the limit."""
+    """On labelled recent rows: the metric then (held out at fit time) and now, the range the
+    recent skill would take by chance (``skill_range``: the bootstrap's 1st and 99th
+    percentiles over the recent rows), and whether the skill dropped: by more than the limit,
+    and the held-out skill above that whole range."""
 
     metric: str
     held_out: Scored
     recent: Scored
     dropped: bool
+    skill_range: tuple[float, float] | None = None
 
 
 @dataclass

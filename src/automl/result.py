@@ -117,24 +117,34 @@ class FitResult:
             df = self.cleaning.transform(df, context)
         return self.feature_schema.validate(df, context=context)
 
-    def predict(self, df: pd.DataFrame) -> np.ndarray:
+    def prepare(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` as the model takes it: cleaned as the training table was, checked against
+        :attr:`schema` and coerced to the trained types and column order. Raises
+        :class:`DataValidationError` naming each missing, extra or mistyped column and each
+        infinite value. :meth:`predict` does this itself; pass ``prepared=True`` there for
+        frames already prepared (the service checks each request alone, then predicts many
+        together)."""
+        return self._features(df)
+
+    def predict(self, df: pd.DataFrame, *, prepared: bool = False) -> np.ndarray:
         """Predictions for each row of ``df``, in the original labels for classification.
 
         ``df`` must have the training feature columns (the target column may be present and is
         ignored); raises :class:`DataValidationError` naming each missing, extra or mistyped
-        column.
+        column. ``prepared=True``: ``df`` comes from :meth:`prepare` and is not checked again.
         """
-        predicted = self.pipeline.predict(self._features(df))
+        predicted = self.pipeline.predict(df if prepared else self._features(df))
         if self.classes is None:
             return np.asarray(predicted, dtype=float)
         return np.asarray(self.classes, dtype=object)[np.asarray(predicted, dtype=int)]
 
-    def predict_proba(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Class probabilities for each row: one column per original class label."""
+    def predict_proba(self, df: pd.DataFrame, *, prepared: bool = False) -> pd.DataFrame:
+        """Class probabilities for each row: one column per original class label
+        (``prepared`` as for :meth:`predict`)."""
         if self.classes is None:
             raise ConfigurationError("predict_proba is for classification; this model does "
                                      f"{self.task}: use predict")
-        X = self._features(df)
+        X = df if prepared else self._features(df)
         return pd.DataFrame(self.pipeline.predict_proba(X), columns=list(self.classes),
                             index=X.index)
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -97,8 +98,21 @@ class FeatureSchema:
             checked = self.to_pandera().validate(df, lazy=True)
         except SchemaErrors as exc:
             raise DataValidationError(_failures(exc.failure_cases, self), context) from None
+        self._refuse_infinite(checked, context)
         self._warn_unseen(checked)
         return checked[self.names]
+
+    def _refuse_infinite(self, df: pd.DataFrame, context: str) -> None:
+        # training refuses infinite values (automl.checks), so a model never learnt what one
+        # means: refused by name here too, whether it came as inf, "Infinity" or 1e400
+        numbers = [c.name for c in self.columns if c.kind == "numeric"]
+        if not numbers:
+            return
+        infinite = np.isinf(df[numbers].to_numpy(dtype=float)).any(axis=0)
+        if infinite.any():
+            raise DataValidationError(
+                [Failure(name, "infinite values", float(df[name][np.isinf(df[name])].iloc[0]))
+                 for name, bad in zip(numbers, infinite, strict=True) if bad], context)
 
     def _warn_unseen(self, df: pd.DataFrame) -> None:
         # Look up the distinct values only: cheap for the one row of a served request and

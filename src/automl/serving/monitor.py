@@ -1,9 +1,11 @@
 """The service's log of what it served, for drift monitoring: a bounded window of the most recent
 request rows (a sampled share of them under heavy traffic) with the answer each got.
 
-Bounded so that memory stays flat however long the service runs; the most recent rows because
-drift is about what the model meets now. Rows are kept as the client sent them: the drift check
-cleans and checks them as a prediction does.
+Bounded so that memory stays flat however long the service runs, in rows and in bytes; the most
+recent rows because drift is about what the model meets now. Only the schema's feature columns
+are kept (a target or any other column a client sends is set aside, so labels the model never
+saw cannot break the drift check later), and long strings are cut. Rows are kept otherwise as
+the client sent them: the drift check cleans and checks them as a prediction does.
 """
 
 from __future__ import annotations
@@ -20,36 +22,68 @@ import pandas as pd
 DEFAULT_ROWS = 5_000
 #: share of served rows logged (AUTOML_MONITOR_SAMPLE)
 DEFAULT_SAMPLE = 1.0
+#: bytes the logged rows may take, roughly (AUTOML_MONITOR_BYTES)
+DEFAULT_BYTES = 8 * 1024 * 1024
+#: characters of a string value kept
+MAX_TEXT = 200
 ROWS_VARIABLE, SAMPLE_VARIABLE = "AUTOML_MONITOR_ROWS", "AUTOML_MONITOR_SAMPLE"
+BYTES_VARIABLE = "AUTOML_MONITOR_BYTES"
+_OVERHEAD = 64  # bytes a kept value costs beyond its text, roughly
+
+
+def _cut(value: Any) -> Any:
+    return value[:MAX_TEXT] if isinstance(value, str) else value
+
+
+def _size(row: dict[str, Any], answer: Any) -> int:
+    sizes = [len(v) if isinstance(v, str) else 8 for v in row.values()]
+    return sum(sizes) + _OVERHEAD * (len(row) + 1) + len(str(answer))
 
 
 class ServedLog:
-    """The last ``capacity`` sampled rows served and their answers. Thread-safe."""
+    """The last ``capacity`` sampled rows served and their answers, at most ``max_bytes``
+    of them (roughly), of the ``columns`` named (all, when None). Thread-safe."""
 
     def __init__(self, capacity: int = DEFAULT_ROWS, sample: float = DEFAULT_SAMPLE,
-                 seed: int = 0) -> None:
+                 seed: int = 0, columns: list[str] | None = None,
+                 max_bytes: int = DEFAULT_BYTES) -> None:
         self.capacity, self.sample = max(int(capacity), 0), min(max(float(sample), 0.0), 1.0)
-        self._rows: deque[tuple[dict[str, Any], Any]] = deque(maxlen=self.capacity or 1)
+        self.columns, self.max_bytes = columns, max(int(max_bytes), 0)
+        self._rows: deque[tuple[dict[str, Any], Any, int]] = deque()
+        self._bytes = 0
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.served = 0
 
     @classmethod
-    def from_environment(cls) -> ServedLog:
-        """A log sized by ``AUTOML_MONITOR_ROWS`` and ``AUTOML_MONITOR_SAMPLE``."""
+    def from_environment(cls, columns: list[str] | None = None) -> ServedLog:
+        """A log of ``columns`` sized by ``AUTOML_MONITOR_ROWS``, ``AUTOML_MONITOR_SAMPLE`` and
+        ``AUTOML_MONITOR_BYTES``."""
         return cls(int(os.environ.get(ROWS_VARIABLE, DEFAULT_ROWS)),
-                   float(os.environ.get(SAMPLE_VARIABLE, DEFAULT_SAMPLE)))
+                   float(os.environ.get(SAMPLE_VARIABLE, DEFAULT_SAMPLE)), columns=columns,
+                   max_bytes=int(os.environ.get(BYTES_VARIABLE, DEFAULT_BYTES)))
 
     def record(self, frame: pd.DataFrame, answers: list[Any]) -> None:
         """Log the sampled rows of one answered request with their answers."""
-        if not self.capacity:
+        if not self.capacity or not self.max_bytes:
             return
+        if self.columns is not None:
+            frame = frame[[c for c in self.columns if c in frame.columns]]
         records = frame.to_dict(orient="records")
         with self._lock:
             self.served += len(records)
             for row, answer in zip(records, answers, strict=True):
                 if self.sample >= 1.0 or self._random.random() < self.sample:
-                    self._rows.append((row, answer))
+                    kept = {k: _cut(v) for k, v in row.items()}
+                    self._keep(kept, _cut(answer) if isinstance(answer, str) else answer)
+
+    def _keep(self, row: dict[str, Any], answer: Any) -> None:
+        size = _size(row, answer)
+        self._rows.append((row, answer, size))
+        self._bytes += size
+        while len(self._rows) > self.capacity or (self._bytes > self.max_bytes
+                                                  and len(self._rows) > 1):
+            self._bytes -= self._rows.popleft()[2]
 
     def __len__(self) -> int:
         return len(self._rows) if self.capacity else 0
@@ -57,14 +91,15 @@ class ServedLog:
     def frame(self) -> pd.DataFrame:
         """The logged rows as a DataFrame (columns as the clients sent them)."""
         with self._lock:
-            return pd.DataFrame([row for row, _ in self._rows])
+            return pd.DataFrame([row for row, _, _ in self._rows])
 
     def answers(self) -> list[Any]:
         """The answers the logged rows got, in the same order."""
         with self._lock:
-            return [answer for _, answer in self._rows]
+            return [answer for _, answer, _ in self._rows]
 
     def describe(self) -> dict[str, Any]:
-        """Rows logged, capacity, sample share and rows served since the start."""
+        """Rows logged, capacity, sample share, rows served since the start, and the bytes
+        the log takes and may take."""
         return {"logged": len(self), "capacity": self.capacity, "sample": self.sample,
-                "served": self.served}
+                "served": self.served, "bytes": self._bytes, "max_bytes": self.max_bytes}

@@ -9,37 +9,48 @@ Routes (the HTTP contract): ``POST /predict``, ``POST /predict_proba`` (classifi
 ``?format=text`` or ``html`` for those forms) or ``POST /drift`` (the rows in the body); BentoML
 adds ``/healthz``, ``/readyz``, ``/livez`` and ``/metrics``.
 Every request is checked against the training schema before it reaches the model; bad input
-answers 4xx with ``{"error", "failures"}``, never 5xx.
+answers 4xx with ``{"error", "failures"}``, never 5xx; so do unknown routes (404) and methods
+(405). A body past ``AUTOML_MAX_BODY_BYTES`` (16 MiB) answers 413 before it is read whole; a
+full queue (``AUTOML_MAX_QUEUE`` requests waiting) answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import bentoml
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 import automl
 from automl.drift import compare
 from automl.drift_report import DriftReport
 from automl.errors import AutoMLError, ConfigurationError, DataValidationError
-from automl.serving.batching import AdaptiveBatcher
+from automl.serving.batching import MAX_QUEUE, AdaptiveBatcher
 from automl.serving.monitor import ServedLog
 from automl.serving.requests import (
     MAX_ROWS,
+    Limits,
     RequestError,
     as_request_error,
+    body_too_large,
+    finite_json,
     jsonable,
     parse_rows,
 )
 
 MODEL_VARIABLE = "AUTOML_MODEL"
+#: requests that may wait for the model at once
+QUEUE_VARIABLE = "AUTOML_MAX_QUEUE"
+_LOG = logging.getLogger("automl.serving")
 
 
 def _model_tag() -> str:
@@ -51,40 +62,60 @@ def _model_tag() -> str:
 
 
 class Predictor:
-    """A loaded FitResult behind the HTTP contract; requests are checked against the schema
-    and predicted in adaptive batches (see :mod:`automl.serving.batching`); the rows answered
-    are logged for drift monitoring (see :mod:`automl.serving.monitor`)."""
+    """A loaded FitResult behind the HTTP contract. Each request is parsed, cleaned and checked
+    against the schema on its own, off the event loop; checked requests are predicted in
+    adaptive batches (see :mod:`automl.serving.batching`) on one model thread, which drift
+    reports share so that they run one at a time; the rows answered are logged for drift
+    monitoring (see :mod:`automl.serving.monitor`)."""
 
     def __init__(self, path: str, tag: str) -> None:
         self.result = automl.load(path)
         self.tag = tag
-        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="automl-predict")
-        self.labels = AdaptiveBatcher(self.result.predict, MAX_ROWS, worker)
-        self.probabilities = AdaptiveBatcher(self.result.predict_proba, MAX_ROWS, worker)
-        self.log = ServedLog.from_environment()
+        self.limits = Limits.from_environment()
+        self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="automl-model")
+        queue = int(os.environ.get(QUEUE_VARIABLE, MAX_QUEUE))
+        self.labels = AdaptiveBatcher(partial(self.result.predict, prepared=True), MAX_ROWS,
+                                      self.model_thread, queue)
+        self.probabilities = AdaptiveBatcher(partial(self.result.predict_proba, prepared=True),
+                                             MAX_ROWS, self.model_thread, queue)
+        self.log = ServedLog.from_environment(self.result.feature_schema.names)
 
-    async def predict(self, frame: Any) -> dict[str, Any]:
+    def rows(self, body: bytes, content_type: str) -> Any:
+        """The request's rows, parsed (:func:`parse_rows`); raises :class:`RequestError`."""
+        return parse_rows(body, content_type, self.limits)
+
+    def prepared(self, body: bytes, content_type: str) -> tuple[Any, Any]:
+        """The rows as sent and as the model takes them (cleaned and checked); raises
+        :class:`RequestError` or :class:`DataValidationError`."""
+        frame = self.rows(body, content_type)
+        return frame, self.result.prepare(frame)
+
+    async def predict(self, frame: Any, checked: Any) -> dict[str, Any]:
         """``{"predictions": [...]}`` in the original labels."""
-        predictions = jsonable(await self.labels(frame))
+        predictions = jsonable(await self.labels(checked))
         self.log.record(frame, predictions)
         return {"predictions": predictions}
 
-    async def predict_proba(self, frame: Any) -> dict[str, Any]:
+    async def predict_proba(self, frame: Any, checked: Any) -> dict[str, Any]:
         """``{"classes": [...], "probabilities": [[...], ...]}``."""
-        if self.result.classes is None:
-            raise RequestError(404, [], f"predict_proba is for classifiers; this model does "
-                                        f"{self.result.task}: use /predict")
-        proba = await self.probabilities(frame)
+        proba = await self.probabilities(checked)
         probabilities = proba.to_numpy().tolist()
         self.log.record(frame, probabilities)
         return {"classes": jsonable(proba.columns), "probabilities": probabilities}
 
+    def refuse_proba(self) -> None:
+        """Raise the 404 a regressor answers to /predict_proba."""
+        if self.result.classes is None:
+            raise RequestError(404, [], f"predict_proba is for classifiers; this model does "
+                                        f"{self.result.task}: use /predict")
+
     async def drift(self, frame: Any = None) -> DriftReport:
-        """``frame`` (default: the rows served lately) against the training reference."""
+        """``frame`` (default: the rows served lately) against the training reference, on the
+        model's thread (one report at a time, never beside a prediction)."""
         rows = self.log.frame() if frame is None else frame
         try:
             return await asyncio.get_running_loop().run_in_executor(
-                None, compare, self.result, rows)
+                self.model_thread, compare, self.result, rows)
         except ConfigurationError as exc:
             raise RequestError(409, [], str(exc)) from None
 
@@ -95,10 +126,29 @@ class Predictor:
                 "valid_score": r.valid_score, "classes": r.classes, "refitted": r.refitted,
                 "features": [vars(c) for c in r.feature_schema.columns],
                 "ignored_columns": [r.feature_schema.target, *r.feature_schema.ignored],
-                "max_rows": MAX_ROWS, "versions": r.versions, "monitor": self.log.describe(),
-                "batching": {name: {"requests": b.requests, "batches": b.batches}
-                             for name, b in [("predict", self.labels),
-                                             ("predict_proba", self.probabilities)]}}
+                "max_rows": MAX_ROWS, "limits": vars(self.limits), "versions": r.versions,
+                "monitor": self.log.describe(),
+                "batching": {"predict": self.labels.describe(),
+                             "predict_proba": self.probabilities.describe()}}
+
+
+async def _body(request: Request, limits: Limits) -> bytes:
+    """The request body, refused with a 413 as soon as it passes the byte cap (by its declared
+    length, else while it streams in), before it is held whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.body_bytes:
+        raise body_too_large(limits)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.body_bytes:
+            raise body_too_large(limits)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(finite_json(body), status_code=status, headers=headers)
 
 
 async def _answer(request: Request, method: str) -> Response:
@@ -106,23 +156,29 @@ async def _answer(request: Request, method: str) -> Response:
     result, or a 4xx for what the request got wrong."""
     predictor: Predictor = bentoml.get_current_service().predictor
     try:
-        frame = None
-        if request.method == "POST":
-            frame = parse_rows(await request.body(), request.headers.get("content-type", ""))
-        body = await getattr(predictor, method)(frame)
+        content_type = request.headers.get("content-type", "")
+        if method == "drift":
+            frame = None
+            if request.method == "POST":
+                body = await _body(request, predictor.limits)
+                frame = await asyncio.to_thread(predictor.rows, body, content_type)
+            report = await predictor.drift(frame)
+            form = request.query_params.get("format", "json")
+            if form == "html":
+                return HTMLResponse(report.to_html())
+            if form == "text":
+                return PlainTextResponse(report.summary())
+            return _json(report.to_dict())
+        if method == "predict_proba":
+            predictor.refuse_proba()
+        body = await _body(request, predictor.limits)
+        frame, checked = await asyncio.to_thread(predictor.prepared, body, content_type)
+        return _json(await getattr(predictor, method)(frame, checked))
     except RequestError as exc:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+        return _json(exc.to_dict(), exc.status, exc.headers)
     except DataValidationError as exc:
         error = as_request_error(exc)
-        return JSONResponse(error.to_dict(), status_code=error.status)
-    if isinstance(body, DriftReport):
-        form = request.query_params.get("format", "json")
-        if form == "html":
-            return HTMLResponse(body.to_html())
-        if form == "text":
-            return PlainTextResponse(body.summary())
-        body = body.to_dict()
-    return JSONResponse(body)
+        return _json(error.to_dict(), error.status)
 
 
 async def predict(request: Request) -> Response:
@@ -141,17 +197,65 @@ async def drift(request: Request) -> Response:
     return await _answer(request, "drift")
 
 
-async def metadata(request: Request) -> JSONResponse:
+async def metadata(request: Request) -> Response:
     """GET or POST /metadata."""
-    return JSONResponse(bentoml.get_current_service().predictor.metadata())
+    return _json(bentoml.get_current_service().predictor.metadata())
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """404, 405 and the other HTTP errors in the JSON contract."""
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", None) or "error"
+    if status == 404:
+        detail = (f"no route {request.url.path}: the routes are POST /predict, "
+                  f"POST /predict_proba, GET /metadata and GET|POST /drift")
+    elif status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return _json({"error": detail, "failures": [{"column": None, "check": detail,
+                                                 "value": None}]}, status,
+                 getattr(exc, "headers", None))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """The catch-all: a JSON 500 that names the kind of error, never a traceback."""
+    _LOG.exception("unexpected error on %s", request.url.path)
+    message = f"internal error ({type(exc).__name__}); the request was not answered"
+    return _json({"error": message, "failures": []}, 500)
+
+
+_ROUTES = {"/predict": ["POST"], "/predict_proba": ["POST"], "/metadata": ["GET", "POST"],
+           "/drift": ["GET", "POST"]}
+
+
+async def _no_route(request: Request) -> Response:
+    allowed = _ROUTES.get(request.url.path)
+    if allowed:  # the catch-all matched a known path under another method
+        raise HTTPException(405, headers={"Allow": ", ".join(allowed)})
+    raise HTTPException(404)
+
+
+class _Unknown(Route):
+    """Every path no route has, so that it answers 404 in the JSON contract rather than
+    BentoML's plain text; BentoML's own pages (its index, assets and API docs) stay its own."""
+
+    _BENTOML = ("/assets", "/static_content", "/docs.json", "/schema.json")
+
+    def __init__(self) -> None:
+        super().__init__("/{path:path}", _no_route)
+
+    def matches(self, scope: Any) -> tuple[Match, Any]:
+        path = scope.get("path", "")
+        if path == "/" or path.startswith(self._BENTOML):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+_HANDLERS = {"/predict": predict, "/predict_proba": predict_proba, "/metadata": metadata,
+             "/drift": drift}
 app = Starlette(routes=[
-    Route("/predict", predict, methods=["POST"]),
-    Route("/predict_proba", predict_proba, methods=["POST"]),
-    Route("/metadata", metadata, methods=["GET", "POST"]),
-    Route("/drift", drift, methods=["GET", "POST"]),
-])
+    *(Route(path, handler, methods=_ROUTES[path]) for path, handler in _HANDLERS.items()),
+    _Unknown(),
+], exception_handlers={HTTPException: _http_error, Exception: _server_error})
 
 _TAG = _model_tag()
 
