@@ -59,7 +59,7 @@ def _serve(result: automl.FitResult, frame: pd.DataFrame, name: str) -> Iterator
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(server, url, log)
-            yield Served(result, frame, url, tag)
+            yield Served(result.deployable(), frame, url, tag)  # what the Bento serves
         finally:
             server.terminate()
             try:
@@ -130,6 +130,7 @@ def test_csv_body_and_metadata(credit_served):
     assert answer.json()["predictions"] == list(s.result.predict(s.frame.head(10)))
     meta = httpx.get(f"{s.url}/metadata", timeout=10).json()
     assert (meta["task"], meta["metric"], meta["model"]) == ("binary", "roc_auc", s.result.best)
+    assert meta["served"] == "deployed" and meta["deployed"]["ms_per_row"] > 0
     assert meta["valid_score"] == pytest.approx(s.result.valid_score)
     assert {f["name"] for f in meta["features"]} == set(s.result.feature_schema.names)
     assert meta["versions"]["automl"] == automl.__version__

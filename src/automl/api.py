@@ -9,6 +9,7 @@ import pandas as pd
 from automl.checks import check_training_data
 from automl.cleaning import Cleaning, Preparation, fit_cleaning, select_preparation
 from automl.data_report import DataReport
+from automl.deployment import DEFAULT_INFER_LIMIT, build_deployment
 from automl.diagnosis import scored
 from automl.errors import ConfigurationError
 from automl.final_model import build_final_model
@@ -38,7 +39,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         ensemble: bool = True, validation: str = "auto", country: str | None = None,
         disable: list[str] | None = None, enable: list[str] | None = None,
         verbose: int = 1, storage: str | None = None, study_name: str | None = None,
-        resume: bool = False, share: str | None = None) -> FitResult:
+        resume: bool = False, share: str | None = None,
+        infer_limit: float | None = DEFAULT_INFER_LIMIT) -> FitResult:
     """Check ``df``, search models and parameters for predicting ``target`` and return the
     refitted winner.
 
@@ -55,6 +57,11 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       the winner on all rows; "cv" scores it by 5-fold cross-validation and keeps the five fold
       models as a bag; "auto" (default) takes "cv" up to 10,000 rows (where one held-out split
       is too small to trust) when ``time_budget`` is at least 20 s, else "holdout".
+    - ``infer_limit``: seconds one single-row prediction of the *deployed* model may take
+      (the model after the schema check; default None: no bound). The deployed model, which
+      :meth:`FitResult.to_bento` serves, collapses fold bags into models refitted on all rows
+      and keeps only the ensemble members that fit this bound (see :mod:`automl.deployment`);
+      None sets no bound. The full model (``FitResult.pipeline``) is not affected.
     - ``country``: an ISO 3166 code ("US", "DE", ...): date columns then also give a
       public-holiday feature (from the ``holidays`` package).
     - ``disable``: names of cleaning steps or preprocessors to switch off (``automl plugins``
@@ -81,7 +88,7 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     :class:`automl.errors.StorageError` when ``storage`` stays unreachable.
     """
     started = time.monotonic()
-    _check_arguments(time_budget, n_trials, validation, country)
+    _check_arguments(time_budget, n_trials, validation, country, infer_limit)
     if resume and storage is None:
         raise ConfigurationError("resume=True continues a search kept in a storage: give "
                                  "storage= (and study_name=) as the fit that started it did")
@@ -133,22 +140,30 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
     if final.ensemble_record is not None:
         final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
+    # the last step: it may use the overrun the budget allows
+    deployed = build_deployment(setup, outcome, final, X, y, hard_deadline, infer_limit)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
         chosen_metric, task, outcome.y_valid, final.valid_prediction)
     report.add(chosen_options(final, outcome, setup, X))
     result = FitResult(
         pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
-        leaderboard=make_leaderboard(rows, chosen_metric.name, chosen_metric.greater_is_better),
+        leaderboard=make_leaderboard(rows, chosen_metric.name, chosen_metric.greater_is_better,
+                                     deployed),
         best=final.name, best_params=final.params, valid_score=final.valid_score,
         classes=profile.classes, refitted=final.refitted,
         fit_seconds=time.monotonic() - started,
         dropped_columns={**report.reasons("dropped"), **profile.dropped},
         cleaning=cleaning, data_report=report, held_out=held_out,
-        reference=Reference.sample(X, y_target, task, final.valid_prediction, seed))
+        reference=Reference.sample(X, y_target, task, final.valid_prediction, seed),
+        deployed=deployed)
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})")
+    if deployed is not None:
+        progress.say(f"deployed: {' + '.join(deployed.params)} "
+                     f"{chosen_metric.name}={deployed.valid_score:.5g}, "
+                     f"{deployed.seconds_per_row * 1000:.2f} ms per row")
     notify("on_fit_end", result=result)
     return result
 
@@ -169,7 +184,11 @@ def _prepare(df: pd.DataFrame, target: str, task: Task, chosen: Preparation,
 
 
 def _check_arguments(time_budget: float, n_trials: int | None, validation: str,
-                     country: str | None) -> None:
+                     country: str | None, infer_limit: float | None = None) -> None:
+    if infer_limit is not None and (not isinstance(infer_limit, int | float)
+                                    or not infer_limit > 0):
+        raise ConfigurationError(f"infer_limit={infer_limit!r}: give a positive number of "
+                                 f"seconds per row, or None for no bound")
     if validation not in VALIDATION_CHOICES:
         raise ConfigurationError(f"validation={validation!r}: use one of "
                                  f"{list(VALIDATION_CHOICES)}")

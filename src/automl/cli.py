@@ -56,10 +56,15 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                         validation=args.validation,
                         disable=disable, verbose=0 if args.quiet else 1,
                         storage=args.storage, study_name=args.study, resume=args.resume,
-                        share=args.share)
+                        share=args.share,
+                        infer_limit=None if args.infer_limit is None else args.infer_limit / 1000)
     print(result.data_report.summary(), end="\n\n")
     _print_board(result.leaderboard.head(args.top))
     print(f"\nbest: {result.best}  held-out {result.metric}: {result.valid_score:.5g}")
+    if result.deployed is not None:
+        d = result.deployed
+        print(f"deployed (served by `automl build`): {' + '.join(d.params)}  held-out "
+              f"{result.metric}: {d.valid_score:.5g}, {d.seconds_per_row * 1000:.2f} ms per row")
     if args.out:
         print(f"saved to {result.save(args.out)}")
     return 0
@@ -164,7 +169,7 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from automl.serving.bento import build_bento
 
-    tag = build_bento(args.model, args.name)
+    tag = build_bento(args.model, args.name, full=args.full)
     print(f"built Bento {tag}\nserve it with: bentoml serve {tag}  (or: automl serve {tag})")
     return 0
 
@@ -201,6 +206,9 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("data", help="a CSV (or .parquet) file with a header row")
     f.add_argument("--target", required=True, help="the column to predict")
     f.add_argument("--time-budget", type=float, default=60, help="seconds (default 60)")
+    f.add_argument("--infer-limit", type=float, default=None,
+                   help="milliseconds a single-row prediction of the deployed (served) model "
+                        "may take (default: no bound)")
     f.add_argument("--out", help="directory to save the model in")
     f.add_argument("--task", choices=["binary", "multiclass", "regression"])
     f.add_argument("--metric", help="roc_auc, log_loss, accuracy, rmse, mae, r2, ...")
@@ -291,6 +299,9 @@ def _add_plugins_and_serving(sub: Any) -> None:
     b = sub.add_parser("build", help="build a BentoML Bento serving a saved model")
     b.add_argument("model", help="a directory written by `automl fit --out`")
     b.add_argument("--name", help="Bento and model-store name (default: the directory's name)")
+    b.add_argument("--full", action="store_true",
+                   help="serve the full model, not the deployed one (fold bags collapsed, "
+                        "members within --infer-limit)")
     b.set_defaults(run=_cmd_build)
     s = sub.add_parser("serve", help="serve a saved model or a built Bento over HTTP")
     s.add_argument("model", help="a model directory (built into a Bento first) or a Bento tag")

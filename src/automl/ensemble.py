@@ -53,18 +53,31 @@ class Selection:
 
 
 def select(predictions: dict[int, np.ndarray], y: np.ndarray, metric: Metric, task: Task,
-           rounds: int = ROUNDS) -> Selection:
+           rounds: int = ROUNDS, costs: dict[int, float] | None = None,
+           limit: float | None = None) -> Selection:
     """Greedy selection with replacement over ``predictions`` (trial number to held-out
-    prediction). Ties go to the earlier trial, so the result does not depend on dict order."""
+    prediction). Ties go to the earlier trial, so the result does not depend on dict order.
+
+    With ``costs`` (trial number to seconds per row) and ``limit``, a member is added only
+    while the chosen members' summed cost stays within ``limit`` (a member chosen once costs
+    nothing more when chosen again); at least one member must fit alone."""
     if not predictions:
         raise ValueError("ensemble selection needs at least one prediction")
     keys = sorted(predictions)
+    if costs is not None and limit is not None:
+        keys = [k for k in keys if costs[k] <= limit]
+        if not keys:
+            raise ValueError("no member's cost fits within the limit")
     total = np.zeros_like(predictions[keys[0]], dtype=float)
     counts: dict[int, int] = {}
     best: Selection | None = None
     for size in range(1, rounds + 1):
         round_best: tuple[float, int] | None = None
+        spent = sum(costs[k] for k in counts) if costs is not None else 0.0
         for key in keys:
+            if (costs is not None and limit is not None and key not in counts
+                    and spent + costs[key] > limit):
+                continue
             candidate = prediction_score(metric, task, (total + predictions[key]) / size, y)
             if round_best is None or metric.better(candidate, round_best[0]):
                 round_best = (candidate, key)

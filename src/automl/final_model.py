@@ -85,10 +85,11 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
 
 
 def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows: int, X: Any,
-          y: np.ndarray, deadline: float) -> tuple[Pipeline, bool]:
+          y: np.ndarray, deadline: float, folds: int = 1) -> tuple[Pipeline, bool]:
     """Refit one trial's pipeline on all rows when the time left allows, else keep the one
-    fitted on the training part. Returns the pipeline and whether it was refitted."""
-    needed = record.fit_seconds * REFIT_SAFETY * len(y) / max(train_rows, 1)
+    fitted on the training part. Returns the pipeline and whether it was refitted. ``folds``:
+    how many fits the trial's ``fit_seconds`` covers (one per fold with cross-validation)."""
+    needed = record.fit_seconds / folds * REFIT_SAFETY * len(y) / max(train_rows, 1)
     if time.monotonic() + needed > deadline:
         return trained, False
     spec = setup.models[record.model]

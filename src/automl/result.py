@@ -17,6 +17,7 @@ import pandera.pandas as pa
 
 from automl.cleaning import Cleaning
 from automl.data_report import DataReport
+from automl.deployment import DEPLOYED_NAME, Deployment
 from automl.diagnosis import Scored
 from automl.ensemble import ENSEMBLE_NAME
 from automl.errors import ConfigurationError, DataValidationError, Failure, ModelLoadError
@@ -38,6 +39,7 @@ _CLEANING_FILE = "cleaning.joblib"
 _REPORT_FILE = "data_report.json"
 _META_FILE = "metadata.json"
 _BOARD_FILE = "leaderboard.json"
+_DEPLOYED_FILE = "deployed.joblib"
 
 
 def library_versions() -> dict[str, str]:
@@ -46,17 +48,26 @@ def library_versions() -> dict[str, str]:
     return {"python": platform.python_version(), **{n: version(n) for n in names}}
 
 
-def make_leaderboard(trials: list[TrialRecord], metric: str, greater_is_better: bool
-                     ) -> pd.DataFrame:
+def make_leaderboard(trials: list[TrialRecord], metric: str, greater_is_better: bool,
+                     deployed: Deployment | None = None) -> pd.DataFrame:
     """Trials as a DataFrame, best first: completed trials by score, then the others;
     ``ended_seconds`` is when each ended, in seconds since the fit started, and ``worker``
-    the process that ran it in a shared search (None in a search of one process)."""
-    rows = [{"model": t.model, metric: t.score, "fit_seconds": round(t.fit_seconds, 3),
-             "status": t.status, "params": t.params, "trial": t.number, "error": t.error,
-             "ended_seconds": t.ended_seconds, "worker": t.worker}
-            for t in trials]
+    the process that ran it in a shared search (None in a search of one process). With the
+    ``deployed`` model, ``served`` marks the trials it is made of and ``ms_per_row`` gives
+    each one's measured single-row prediction time as deployed (collapsed to one model)."""
+    costs = {} if deployed is None else deployed.member_seconds
+    served = set() if deployed is None else set(deployed.params)
+    rows = []
+    for t in trials:
+        key = f"{t.model}#{t.number}"
+        rows.append({"model": t.model, metric: t.score, "fit_seconds": round(t.fit_seconds, 3),
+                     "status": t.status, "params": t.params, "trial": t.number,
+                     "error": t.error, "ended_seconds": t.ended_seconds, "worker": t.worker,
+                     "served": key in served,
+                     "ms_per_row": round(costs[key] * 1000, 3) if key in costs else None})
     board = pd.DataFrame(rows, columns=["model", metric, "fit_seconds", "status", "params",
-                                        "trial", "error", "ended_seconds", "worker"])
+                                        "trial", "error", "ended_seconds", "worker", "served",
+                                        "ms_per_row"])
     done = board["status"] == "complete"
     ranked = board[done].sort_values([metric, "trial"], ascending=[not greater_is_better, True],
                                      kind="stable")
@@ -97,14 +108,45 @@ class FitResult:
     data_report: DataReport = field(default_factory=DataReport)
     held_out: Scored | None = None
     reference: Reference | None = None
+    deployed: Deployment | None = None
 
     @property
     def model_names(self) -> list[str]:
         """The registered models the returned model is made of: the winner's, or every member's
-        of an ensemble (whose ``best_params`` map "model#trial" to weight)."""
-        if self.best != ENSEMBLE_NAME:
+        of an ensemble or a deployed model (whose ``best_params`` map "model#trial" to
+        weight)."""
+        if self.best not in (ENSEMBLE_NAME, DEPLOYED_NAME):
             return [self.best]
         return sorted({member.rsplit("#", 1)[0] for member in self.best_params})
+
+    def deployable(self) -> FitResult:
+        """This result serving its :attr:`deployed` model in place of the full one: fold bags
+        collapsed into models refitted on all rows, members chosen within the fit's
+        ``infer_limit`` (see :mod:`automl.deployment`). ``best`` is "deployed" (unless a
+        single trial is served: then its model's name), ``best_params`` its members and
+        ``valid_score`` its held-out score; everything else is shared. The result itself
+        when there is no deployed model (a model saved by an earlier automl)."""
+        d = self.deployed
+        if d is None or d.model is None:
+            return self
+        from dataclasses import replace
+
+        single = len(d.params) == 1
+        name = next(iter(d.params)).rsplit("#", 1)[0] if single else DEPLOYED_NAME
+        params = self._trial_params(next(iter(d.params))) if single else d.params
+        reference = self.reference
+        if reference is not None and d.valid_signal is not None:
+            reference = replace(reference, predictions=d.valid_signal)
+        # the record stays (what is served, at what cost), not a second copy of the model
+        return replace(self, pipeline=d.model, best=name, best_params=params,
+                       valid_score=d.valid_score, refitted=d.refitted,
+                       held_out=d.held_out or self.held_out, reference=reference,
+                       deployed=replace(d, model=None))
+
+    def _trial_params(self, member: str) -> dict[str, Any]:
+        number = int(member.rsplit("#", 1)[1])
+        rows = self.leaderboard[self.leaderboard["trial"] == number]
+        return dict(rows["params"].iloc[0]) if len(rows) else {}
 
     @property
     def schema(self) -> pa.DataFrameSchema:
@@ -231,6 +273,10 @@ class FitResult:
         self.data_report.save(out / _REPORT_FILE)
         if self.reference is not None:
             self.reference.save(out)
+        if self.deployed is not None:
+            joblib.dump(self.deployed, out / _DEPLOYED_FILE)
+        else:
+            (out / _DEPLOYED_FILE).unlink(missing_ok=True)
         self.feature_schema.save(out)
         self.leaderboard.to_json(out / _BOARD_FILE, orient="records", indent=2)
         meta = {"format_version": FORMAT_VERSION, "task": self.task.value, "metric": self.metric,
@@ -238,20 +284,23 @@ class FitResult:
                 "valid_score": self.valid_score, "classes": self.classes,
                 "refitted": self.refitted, "fit_seconds": self.fit_seconds,
                 "dropped_columns": self.dropped_columns, "versions": self.versions,
-                "held_out": None if self.held_out is None else asdict(self.held_out)}
+                "held_out": None if self.held_out is None else asdict(self.held_out),
+                "deployed": None if self.deployed is None else self.deployed.describe()}
         (out / _META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default))
         return out
 
-    def to_bento(self, name: str | None = None) -> str:
+    def to_bento(self, name: str | None = None, *, full: bool = False) -> str:
         """Save the model, put it in the BentoML model store and build a Bento whose service
         checks every request against :attr:`schema`; returns the Bento tag (serve it with
-        ``bentoml serve TAG`` or ``automl serve TAG``)."""
+        ``bentoml serve TAG`` or ``automl serve TAG``). The Bento serves the
+        :meth:`deployable` model (the fast one), or with ``full=True`` the full model."""
         import tempfile
 
         from automl.serving.bento import build_bento
 
         with tempfile.TemporaryDirectory() as tmp:
-            return build_bento(self.save(Path(tmp) / (name or f"automl-{self.best}")), name)
+            return build_bento(self.save(Path(tmp) / (name or f"automl-{self.best}")), name,
+                               full=full)
 
     def __repr__(self) -> str:
         return (f"FitResult(task={self.task.value!r}, metric={self.metric!r}, best={self.best!r}, "
@@ -290,6 +339,7 @@ def load(path: str | Path) -> FitResult:
             pipeline = joblib.load(src / _PIPELINE_FILE)
             cleaning = joblib.load(src / _CLEANING_FILE)
             reference = Reference.load(src)
+            deployed = _load_deployed(src / _DEPLOYED_FILE)
     except Exception as exc:
         raise ModelLoadError(f"cannot read the model in {src} ({type(exc).__name__}: "
                              f"{exc}); it was saved with {meta.get('versions')}") from None
@@ -302,4 +352,16 @@ def load(path: str | Path) -> FitResult:
                      dropped_columns=meta["dropped_columns"], versions=meta["versions"],
                      cleaning=cleaning, data_report=DataReport.load(src / _REPORT_FILE),
                      held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
-                     reference=reference)
+                     reference=reference, deployed=deployed)
+
+
+def _load_deployed(path: Path) -> Deployment | None:
+    """The deployed model saved beside the full one; None for a model saved without one."""
+    import joblib
+
+    if not path.is_file():
+        return None
+    deployed = joblib.load(path)
+    if not isinstance(deployed, Deployment):
+        raise TypeError(f"{path.name} holds a {type(deployed).__name__}, not a Deployment")
+    return deployed

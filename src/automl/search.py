@@ -40,6 +40,9 @@ LIBRARY_BEST = 5
 REFIT_SAFETY = 1.3
 #: seconds kept back besides the refit's estimate, for the spread of trial times
 REFIT_MARGIN = 0.5
+#: with cross-validation, the models whose best trial's collapse into one model the search
+#: makes room for
+COLLAPSE_RESERVED = 3
 
 
 @dataclass
@@ -171,11 +174,20 @@ class _Search:
         self.shared = shared
 
     def reserve(self) -> float:
-        """Seconds kept back for refitting the current best on all rows (none for a bag of
-        fold models, which is not refitted)."""
+        """Seconds kept back for refitting the current best on all rows (for bags of fold
+        models: for collapsing the deployed model's members, see :mod:`automl.deployment`)."""
         best = self.outcome.best
-        if best is None or self.outcome.bagged:
+        if best is None:
             return 0.0
+        if self.outcome.bagged:
+            # the deployed model collapses the best bags into models refitted on all rows:
+            # room for the best few (an ensemble's other members fall back to a fold model)
+            # room for the best trial of the best few models, an ensemble's likely members
+            top = sorted((c.record for c in self.outcome.candidates.values()),
+                         key=lambda r: r.score, reverse=self.setup.metric.greater_is_better)
+            best_of_each = list({r.model: r for r in reversed(top)}.values())[::-1]
+            seconds = sum(r.fit_seconds for r in best_of_each[:COLLAPSE_RESERVED])
+            return seconds / len(self.validation.folds) * self.refit_scale + REFIT_MARGIN
         return best.fit_seconds * self.refit_scale + REFIT_MARGIN
 
     def trial_deadline(self) -> float:

@@ -30,19 +30,26 @@ def model_name(name: str | None, path: Path) -> str:
     return re.sub(r"[^a-z0-9_.-]+", "-", raw.lower()).strip("-.") or "automl-model"
 
 
-def store_model(model_dir: str | Path, name: str | None = None) -> tuple[str, list[str]]:
-    """Copy a directory written by ``FitResult.save`` into the BentoML model store; returns
-    the model tag (name:version) and the names of the models it is made of."""
+def store_model(model_dir: str | Path, name: str | None = None, *,
+                full: bool = False) -> tuple[str, list[str]]:
+    """Put a model written by ``FitResult.save`` into the BentoML model store: its deployed
+    model (:meth:`FitResult.deployable`), or with ``full`` the full one. Returns the model
+    tag (name:version) and the names of the models it is made of."""
     import automl
 
     src = Path(model_dir)
     result = automl.load(src)  # refuses anything that is not a loadable model
+    served = result if full else result.deployable()
     bentoml = _bentoml()
-    labels = {"task": result.task.value, "metric": result.metric, "model": result.best}
+    labels = {"task": result.task.value, "metric": result.metric, "model": served.best,
+              "served": "full" if served is result else "deployed"}
     with bentoml.models.create(model_name(name, src), labels=labels,
-                               metadata={"valid_score": result.valid_score}) as model:
-        shutil.copytree(src, model.path, dirs_exist_ok=True)
-    return str(model.tag), result.model_names
+                               metadata={"valid_score": served.valid_score}) as model:
+        if served is result:
+            shutil.copytree(src, model.path, dirs_exist_ok=True)
+        else:
+            served.save(model.path)
+    return str(model.tag), served.model_names
 
 
 def _source_dir(name: str) -> Path | None:
@@ -92,10 +99,11 @@ def python_options(wheel_dir: Path, models: list[str]) -> dict[str, Any]:
     return {"packages": packages, "wheels": wheels, "lock_packages": False}
 
 
-def build_bento(model_dir: str | Path, name: str | None = None) -> str:
-    """Store the model and build a Bento serving it; returns the Bento tag."""
+def build_bento(model_dir: str | Path, name: str | None = None, *, full: bool = False) -> str:
+    """Store the model (the deployed one, or with ``full`` the full one: see
+    :func:`store_model`) and build a Bento serving it; returns the Bento tag."""
     bentoml = _bentoml()
-    tag, made_of = store_model(model_dir, name)
+    tag, made_of = store_model(model_dir, name, full=full)
     # BentoML reads the build context's files only below the working directory
     with tempfile.TemporaryDirectory() as context, contextlib.chdir(context):
         wheels = Path(context) / "wheels"

@@ -126,6 +126,9 @@ class Predictor:
                 "valid_score": r.valid_score, "classes": r.classes, "refitted": r.refitted,
                 "features": [vars(c) for c in r.feature_schema.columns],
                 "ignored_columns": [r.feature_schema.target, *r.feature_schema.ignored],
+                "served": "deployed" if r.deployed is not None and r.deployed.model is None
+                else "full",
+                "deployed": None if r.deployed is None else r.deployed.describe(),
                 "max_rows": MAX_ROWS, "limits": vars(self.limits), "versions": r.versions,
                 "monitor": self.log.describe(),
                 "batching": {"predict": self.labels.describe(),

@@ -1,0 +1,175 @@
+"""The deployed model: what a Bento serves by default, chosen with its prediction cost in view.
+
+The full model a fit returns may be a bag of five fold models per member (cross-validation),
+several members deep: accurate, but each single-row prediction runs every fold model of every
+member. The deployed model differs in two ways:
+
+- **Collapsed bags.** Each member's fold bag is replaced by one model of the same parameters
+  refitted on all rows (AutoGluon's ``refit_full``). The held-out evidence says this costs
+  nothing: the out-of-fold score the search ranked the trial by is the score of *single* fold
+  models, each trained on four fifths of the rows, and the refitted model is one such model
+  trained on all of them. Where the time left does not allow a refit, the first fold model
+  stands in (its own held-out rows scored it).
+- **A latency bound.** Each collapsed member's single-row prediction time is measured, and
+  greedy ensemble selection (:func:`automl.ensemble.select`) runs again over the members'
+  held-out predictions, adding a member only while the summed time stays within
+  ``infer_limit`` seconds per row (:data:`DEFAULT_INFER_LIMIT` unless the fit names one), in
+  the spirit of AutoGluon's ``infer_limit``. When no member fits alone, the fastest serves.
+
+The full model stays on :attr:`FitResult.pipeline`; ``FitResult.deployed`` holds this one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from automl.diagnosis import Scored, scored
+from automl.ensemble import WeightedEnsemble, prediction_score, select
+from automl.reference import prediction_signal
+from automl.split import CV_FOLDS
+from automl.target_transform import ScaledTargetModel
+
+if TYPE_CHECKING:
+    from automl.final_model import FinalModel
+    from automl.search import SearchOutcome, SearchSetup
+
+#: seconds one single-row prediction of the deployed model may take (the model alone, after
+#: the schema check), by default: None, no bound, until members cost well under a millisecond
+#: each (today a member's preprocessing alone takes several: a 4 ms bound would serve one
+#: member, 0.015 ROC AUC below the ensemble on modeldata/credit_data)
+DEFAULT_INFER_LIMIT: float | None = None
+#: the name the deployed model goes by in the leaderboard
+DEPLOYED_NAME = "deployed"
+_TIMING_CALLS = 7
+
+
+@dataclass
+class Deployment:
+    """The deployed model and what it is: its members ("model#trial" to weight), whether
+    fold bags were collapsed (``collapsed``) and every member refitted on all rows
+    (``refitted``), its held-out score (out of fold with cross-validation) with its skill,
+    its measured seconds per single-row prediction and the bound it was chosen under, each
+    member's own measured seconds per row, and its held-out predictions as drift monitoring
+    compares them (:func:`automl.reference.prediction_signal`). ``model`` is None in the
+    record a served result keeps of it (the model itself is then the result's pipeline)."""
+
+    model: Any
+    params: dict[str, float]
+    valid_score: float
+    seconds_per_row: float
+    infer_limit: float | None
+    collapsed: bool
+    refitted: bool
+    member_seconds: dict[str, float] = field(default_factory=dict)
+    held_out: Scored | None = None
+    valid_signal: np.ndarray | None = None
+
+    @property
+    def model_names(self) -> list[str]:
+        """The registered models the deployed model is made of."""
+        return sorted({member.rsplit("#", 1)[0] for member in self.params})
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready record (saved in the metadata, answered by the service's /metadata)."""
+        return {"members": self.params, "valid_score": self.valid_score,
+                "ms_per_row": round(self.seconds_per_row * 1000, 3),
+                "infer_limit_ms": None if self.infer_limit is None
+                else round(self.infer_limit * 1000, 3),
+                "collapsed": self.collapsed, "refitted": self.refitted,
+                "member_ms_per_row": {k: round(v * 1000, 3)
+                                      for k, v in self.member_seconds.items()}}
+
+
+def seconds_per_row(model: Any, row: pd.DataFrame, proba: bool) -> float:
+    """The median time of a single-row prediction of ``model`` on ``row`` (a warm-up call
+    first, so that lazy set-up is not counted)."""
+    call = model.predict_proba if proba else model.predict
+    call(row)
+    times = []
+    for _ in range(_TIMING_CALLS):
+        started = time.perf_counter()
+        call(row)
+        times.append(time.perf_counter() - started)
+    return float(np.median(times))
+
+
+def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalModel, X: Any,
+                     y: np.ndarray, deadline: float, infer_limit: float | None
+                     ) -> Deployment | None:
+    """The deployed model of a fit whose full model is ``final``: its members collapsed (fold
+    bags refitted on all rows as time allows) and selected again under ``infer_limit``
+    seconds per row (None: no bound). None when the final model has no held-out candidates
+    to choose from (a search whose winner was kept without them)."""
+    from automl.final_model import refit
+
+    numbers = _member_numbers(final, outcome)
+    if not numbers or any(n not in outcome.candidates for n in numbers):
+        return None
+    proba = setup.task.is_classification
+    row = X.iloc[:1]
+    members: dict[int, Any] = {}
+    collapsed = outcome.bagged
+    refitted = final.refitted
+    if outcome.bagged:
+        for n in numbers:  # heaviest first: where time runs short, the ones that count most
+            candidate = outcome.candidates[n]
+            pipeline, done = refit(setup, candidate.record, candidate.pipeline.members[0],
+                                   outcome.train_rows, X, y, deadline, folds=CV_FOLDS)
+            collapsed = collapsed and done
+            members[n] = _single_threaded(pipeline)
+        refitted = collapsed
+    else:  # a held-out split: the final model's members are single models already
+        full = final.model.model if isinstance(final.model, ScaledTargetModel) else final.model
+        fitted = full.members if final.ensemble_record is not None else [full]
+        members = {n: _single_threaded(m) for n, m in zip(numbers, fitted, strict=True)}
+    costs = {n: seconds_per_row(m, row, proba) for n, m in members.items()}
+    chosen = _select(outcome, members, costs, infer_limit, setup)
+    model: Any = members[next(iter(chosen))] if len(chosen) == 1 else WeightedEnsemble(
+        [members[n] for n in chosen], list(chosen.values()), setup.task)
+    name = {n: f"{outcome.candidates[n].record.model}#{n}" for n in members}
+    blend = np.asarray(sum(w * outcome.candidates[n].prediction for n, w in chosen.items())
+                       ) / sum(chosen.values())
+    assert outcome.y_valid is not None
+    if setup.target_scale is not None:
+        model = ScaledTargetModel(model, setup.target_scale)
+    return Deployment(model, {name[n]: round(w, 4) for n, w in chosen.items()},
+                      prediction_score(setup.metric, setup.task, blend, outcome.y_valid),
+                      seconds_per_row(model, row, proba), infer_limit, collapsed, refitted,
+                      {name[n]: costs[n] for n in members},
+                      scored(setup.metric, setup.task, outcome.y_valid, blend),
+                      prediction_signal(setup.task, blend))
+
+
+def _member_numbers(final: FinalModel, outcome: SearchOutcome) -> list[int]:
+    """The trial numbers of the final model's members, heaviest first."""
+    if final.ensemble_record is None:
+        return [outcome.best.number] if outcome.best is not None else []
+    weighted = [(int(key.rsplit("#", 1)[1]), weight) for key, weight in final.params.items()]
+    return [n for n, _ in sorted(weighted, key=lambda nw: -nw[1])]
+
+
+def _select(outcome: SearchOutcome, members: dict[int, Any], costs: dict[int, float],
+            infer_limit: float | None, setup: SearchSetup) -> dict[int, float]:
+    """Members and weights: greedy selection over the members' held-out predictions, within
+    the bound; the fastest member alone when none fits."""
+    fastest = min(costs, key=costs.__getitem__)
+    if infer_limit is not None and costs[fastest] > infer_limit:
+        return {fastest: 1.0}
+    predictions = {n: outcome.candidates[n].prediction for n in members}
+    selection = select(predictions, outcome.y_valid, setup.metric, setup.task, costs=costs,
+                       limit=infer_limit)
+    return dict(sorted(selection.weights.items(), key=lambda nw: -nw[1]))
+
+
+def _single_threaded(pipeline: Any) -> Any:
+    """``pipeline`` with its model's thread pool switched off: for the rows of one request a
+    pool's start-up costs milliseconds (a forest's joblib threads), more than the work."""
+    estimator = getattr(pipeline, "named_steps", {}).get("model")
+    if estimator is not None and "n_jobs" in estimator.get_params():
+        estimator.set_params(n_jobs=1)
+    return pipeline

@@ -1,0 +1,83 @@
+"""The deployed model: fold bags collapsed into models refitted on all rows, members chosen
+within a latency bound, saved and served beside the full model, which stays available."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+
+import automl
+from automl.ensemble import WeightedEnsemble, select
+from automl.errors import ConfigurationError
+from automl.metrics import get_metric
+from automl.specs import Task
+
+
+@pytest.fixture(scope="module")
+def bagged(credit):
+    from tests.conftest import halves
+
+    train, test = halves(credit.sample(2000, random_state=2), "Status")
+    result = automl.fit(train, "Status", models=["linear", "xgboost", "random_forest"],
+                        validation="cv", n_trials=5, time_budget=60, verbose=0)
+    return result, test
+
+
+def test_fold_bags_are_collapsed_into_single_models(bagged):
+    result, test = bagged
+    d = result.deployed
+    assert d is not None and d.collapsed and d.refitted
+    served = result.deployable()
+    parts = served.pipeline.members if isinstance(served.pipeline, WeightedEnsemble) else [
+        served.pipeline]
+    assert all(isinstance(p, Pipeline) for p in parts)  # one model per member, not five
+    full = result.pipeline.members if isinstance(result.pipeline, WeightedEnsemble) else []
+    assert all(isinstance(m, WeightedEnsemble) for m in full)  # the full model keeps its bags
+    y = (test["Status"] == "good").to_numpy()
+    auc_full = roc_auc_score(y, result.predict_proba(test)["good"])
+    auc_deployed = roc_auc_score(y, served.predict_proba(test)["good"])
+    assert auc_deployed > auc_full - 0.01, (auc_full, auc_deployed)
+    assert 0 < d.seconds_per_row < 1 and set(d.member_seconds) >= set(d.params)
+    board = result.leaderboard
+    assert board["served"].sum() == len(d.params)
+    assert board.loc[board["served"], "ms_per_row"].notna().all()
+
+
+def test_the_deployed_model_is_saved_and_the_full_one_stays(bagged, tmp_path):
+    result, test = bagged
+    loaded = automl.load(result.save(tmp_path / "m"))
+    assert loaded.deployed is not None and loaded.deployed.params == result.deployed.params
+    np.testing.assert_allclose(loaded.deployable().predict_proba(test).to_numpy(),
+                               result.deployable().predict_proba(test).to_numpy())
+    np.testing.assert_allclose(loaded.predict_proba(test).to_numpy(),
+                               result.predict_proba(test).to_numpy())
+    served = automl.load(result.deployable().save(tmp_path / "served"))
+    assert served.deployed.model is None and served.deployable() is served
+    assert served.best == result.deployable().best
+
+
+def test_infer_limit_bounds_the_members(credit):
+    frame = credit.sample(1200, random_state=6)
+    tight = automl.fit(frame, "Status", models=["linear", "random_forest", "kneighbors"],
+                       n_trials=6, time_budget=30, verbose=0, infer_limit=1e-9)
+    d = tight.deployed
+    assert d is not None and len(d.params) == 1  # none fits: the fastest serves alone
+    (only,) = d.params
+    assert d.member_seconds[only] == min(d.member_seconds.values())
+    with pytest.raises(ConfigurationError, match="infer_limit"):
+        automl.fit(frame, "Status", n_trials=1, infer_limit=-1.0, verbose=0)
+
+
+def test_selection_keeps_the_summed_cost_within_the_limit():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    signal = np.clip(y + rng.normal(0, 0.8, (3, 400)), 0.01, 0.99)
+    predictions = {i: np.column_stack([1 - s, s]) for i, s in enumerate(signal)}
+    metric = get_metric("roc_auc", Task.BINARY)
+    free = select(predictions, y, metric, Task.BINARY)
+    assert len(free.weights) == 3
+    costs = {0: 0.002, 1: 0.002, 2: 0.003}
+    bounded = select(predictions, y, metric, Task.BINARY, costs=costs, limit=0.0045)
+    assert sum(costs[k] for k in bounded.weights) <= 0.0045 and len(bounded.weights) == 2
