@@ -51,6 +51,8 @@ class FeatureSchema:
                                                 compare=False)
     _category_sets: dict[str, frozenset] = field(default_factory=dict, init=False, repr=False,
                                                  compare=False)
+    _coerced_dtypes: dict[str, Any] = field(default_factory=dict, init=False, repr=False,
+                                            compare=False)
 
     @classmethod
     def from_profile(cls, profile: Profile, df: pd.DataFrame,
@@ -93,14 +95,43 @@ class FeatureSchema:
             dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
             raise DataValidationError([Failure(c, "duplicate column name") for c in dupes],
                                       context)
-        df = df.drop(columns=[self.target, *self.ignored], errors="ignore")
-        try:
-            checked = self.to_pandera().validate(df, lazy=True)
-        except SchemaErrors as exc:
-            raise DataValidationError(_failures(exc.failure_cases, self), context) from None
+        present = [c for c in (self.target, *self.ignored) if c in df.columns]
+        if present:  # a drop costs half a millisecond even when it finds nothing
+            df = df.drop(columns=present)
+        checked = self._fast_check(df)
+        if checked is None:  # something fails, or may: pandera decides and lists it all
+            try:
+                checked = self.to_pandera().validate(df, lazy=True)
+            except SchemaErrors as exc:
+                raise DataValidationError(_failures(exc.failure_cases, self), context) from None
         self._refuse_infinite(checked, context)
         self._warn_unseen(checked)
         return checked[self.names]
+
+    def _fast_check(self, df: pd.DataFrame) -> pd.DataFrame | None:
+        """The frame pandera's validation would return, when it would pass; None when it might
+        not. Each column is coerced by the pandera column's own ``coerce_dtype`` (so the
+        values are exactly pandera's), without the validation machinery around it, which
+        costs milliseconds a call: what a served single-row request feels. Anything unusual
+        (a missing or extra column, a value that does not coerce, a boolean that is not 0 or
+        1) goes to pandera, which finds and names every failure."""
+        if len(df.columns) != len(self.columns) or set(df.columns) != set(self.names):
+            return None
+        columns = self.to_pandera().columns
+        coerced = {}
+        for c in self.columns:
+            values = df[c.name]
+            # coercing a column already of the type coercion yields changes nothing: skipped
+            if values.dtype != self._coerced_dtypes.get(c.name):
+                try:
+                    values = columns[c.name].coerce_dtype(values)
+                except Exception:
+                    return None
+                self._coerced_dtypes.setdefault(c.name, values.dtype)
+            if c.kind == "boolean" and not values.dropna().isin([0.0, 1.0]).all():
+                return None
+            coerced[c.name] = values
+        return pd.DataFrame(coerced, index=df.index)
 
     def _refuse_infinite(self, df: pd.DataFrame, context: str) -> None:
         # training refuses infinite values (automl.checks), so a model never learnt what one
