@@ -9,6 +9,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 import automl
+from automl.compiled import CompiledPipeline
 from automl.ensemble import WeightedEnsemble, select
 from automl.errors import ConfigurationError
 from automl.metrics import get_metric
@@ -32,7 +33,9 @@ def test_fold_bags_are_collapsed_into_single_models(bagged):
     served = result.deployable()
     parts = served.pipeline.members if isinstance(served.pipeline, WeightedEnsemble) else [
         served.pipeline]
-    assert all(isinstance(p, Pipeline) for p in parts)  # one model per member, not five
+    # one model per member, not five, on the compiled prediction path
+    assert all(isinstance(p, CompiledPipeline) and isinstance(p.pipeline, Pipeline)
+               for p in parts)
     full = result.pipeline.members if isinstance(result.pipeline, WeightedEnsemble) else []
     assert all(isinstance(m, WeightedEnsemble) for m in full)  # the full model keeps its bags
     y = (test["Status"] == "good").to_numpy()

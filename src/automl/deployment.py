@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from automl.compiled import SMALL_FRAME, compile_pipeline
 from automl.diagnosis import Scored, scored
 from automl.ensemble import WeightedEnsemble, prediction_score, select
 from automl.reference import prediction_signal
@@ -127,6 +128,8 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
         full = final.model.model if isinstance(final.model, ScaledTargetModel) else final.model
         fitted = full.members if final.ensemble_record is not None else [full]
         members = {n: _single_threaded(m) for n, m in zip(numbers, fitted, strict=True)}
+    sample = X.sample(min(len(X), SMALL_FRAME), random_state=setup.seed)
+    members = {n: compile_pipeline(m, sample) for n, m in members.items()}
     costs = {n: seconds_per_row(m, row, proba) for n, m in members.items()}
     chosen = _select(outcome, members, costs, infer_limit, setup)
     model: Any = members[next(iter(chosen))] if len(chosen) == 1 else WeightedEnsemble(
@@ -167,9 +170,12 @@ def _select(outcome: SearchOutcome, members: dict[int, Any], costs: dict[int, fl
 
 
 def _single_threaded(pipeline: Any) -> Any:
-    """``pipeline`` with its model's thread pool switched off: for the rows of one request a
-    pool's start-up costs milliseconds (a forest's joblib threads), more than the work."""
+    """``pipeline`` with its model's thread pool switched off (``n_jobs`` or ``n_threads``,
+    where the model has one): for the rows of one request a pool's start-up and spinning
+    cost milliseconds (a forest's joblib threads, a network's intra-op threads beside
+    XGBoost's), more than the work."""
     estimator = getattr(pipeline, "named_steps", {}).get("model")
-    if estimator is not None and "n_jobs" in estimator.get_params():
-        estimator.set_params(n_jobs=1)
+    if estimator is not None:
+        params = estimator.get_params()
+        estimator.set_params(**{name: 1 for name in ("n_jobs", "n_threads") if name in params})
     return pipeline

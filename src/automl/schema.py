@@ -104,32 +104,40 @@ class FeatureSchema:
                 checked = self.to_pandera().validate(df, lazy=True)
             except SchemaErrors as exc:
                 raise DataValidationError(_failures(exc.failure_cases, self), context) from None
-        self._refuse_infinite(checked, context)
+            self._refuse_infinite(checked, context)
         self._warn_unseen(checked)
-        return checked[self.names]
+        return checked if list(checked.columns) == self.names else checked[self.names]
 
     def _fast_check(self, df: pd.DataFrame) -> pd.DataFrame | None:
-        """The frame pandera's validation would return, when it would pass; None when it might
-        not. Each column is coerced by the pandera column's own ``coerce_dtype`` (so the
-        values are exactly pandera's), without the validation machinery around it, which
-        costs milliseconds a call: what a served single-row request feels. Anything unusual
-        (a missing or extra column, a value that does not coerce, a boolean that is not 0 or
-        1) goes to pandera, which finds and names every failure."""
+        """The frame pandera's validation would return, when it would pass and hold no
+        infinite number; None when it might not. A numpy number column becomes float64 as
+        pandera's coercion makes it (an ``astype``); any other column is coerced by its pandera
+        column's own ``coerce_dtype``; so the values are exactly pandera's, without the
+        validation machinery around them, which costs milliseconds a call: what a served
+        single-row request feels. Anything unusual (a missing or extra column, a value that
+        does not coerce, a boolean that is not 0 or 1, an infinite number) goes to pandera and
+        the infinity check, which find and name every failure."""
         if len(df.columns) != len(self.columns) or set(df.columns) != set(self.names):
             return None
         columns = self.to_pandera().columns
-        coerced = {}
+        coerced: dict[str, Any] = {}
         for c in self.columns:
             values = df[c.name]
+            numeric = c.kind in ("numeric", "boolean")
+            if numeric and values.dtype.kind in "biuf":
+                values = values.to_numpy(dtype="float64")
             # coercing a column already of the type coercion yields changes nothing: skipped
-            if values.dtype != self._coerced_dtypes.get(c.name):
+            elif values.dtype != self._coerced_dtypes.get(c.name):
                 try:
                     values = columns[c.name].coerce_dtype(values)
                 except Exception:
                     return None
                 self._coerced_dtypes.setdefault(c.name, values.dtype)
-            if c.kind == "boolean" and not values.dropna().isin([0.0, 1.0]).all():
-                return None
+            if numeric:
+                array = np.asarray(values, dtype="float64")
+                if np.isinf(array).any() or (c.kind == "boolean" and not np.isin(
+                        array[~np.isnan(array)], (0.0, 1.0)).all()):
+                    return None
             coerced[c.name] = values
         return pd.DataFrame(coerced, index=df.index)
 

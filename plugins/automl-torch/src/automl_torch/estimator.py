@@ -180,7 +180,16 @@ class _TabularNet(BaseEstimator):
         self.module_.eval()
         device = next(self.module_.parameters()).device
         numeric, categorical = self._inputs(X)
-        return self.module_(numeric.to(device), categorical.to(device)).cpu()
+        if self.n_threads is None or self.n_threads == torch.get_num_threads():
+            return self.module_(numeric.to(device), categorical.to(device)).cpu()
+        # n_threads also bounds prediction: a served model sets it to 1, since for the rows
+        # of one request threads that wake and spin cost more than the arithmetic
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.n_threads)
+        try:
+            return self.module_(numeric.to(device), categorical.to(device)).cpu()
+        finally:
+            torch.set_num_threads(previous)
 
     def _learn_target(self, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -1,0 +1,71 @@
+"""The compiled prediction path predicts exactly as the fitted pipelines do, for every built-in
+preprocessing (numbers, booleans, one-hot and target encodings, ordinal codes, pandas
+categories, dates, text) and for frames with missing and never-seen values."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import automl
+from automl.compiled import SMALL_FRAME, CompiledPipeline, compile_pipeline
+
+
+def _with_dates_and_text(credit: pd.DataFrame) -> pd.DataFrame:
+    frame = credit.sample(900, random_state=11).reset_index(drop=True)
+    opened = pd.Timestamp("2015-01-01") + pd.to_timedelta(frame["Seniority"] * 30, unit="D")
+    words = frame["Job"].fillna("none") + " job, lives " + frame["Home"].fillna("somewhere")
+    return frame.assign(opened=opened.dt.strftime("%Y-%m-%d"), note=words + " and more words")
+
+
+@pytest.fixture(scope="module")
+def table(credit) -> pd.DataFrame:
+    return _with_dates_and_text(credit)
+
+
+def _members(result: automl.FitResult) -> list:
+    model = result.pipeline
+    return list(getattr(model, "members", [model]))
+
+
+@pytest.mark.parametrize("model", ["linear", "hist_gradient_boosting", "xgboost", "kneighbors",
+                                   "random_forest", "torch_mlp"])
+def test_compiled_predictions_equal_the_fitted_pipelines(table, model):
+    result = automl.fit(table, "Status", models=[model], n_trials=1, validation="holdout",
+                        verbose=0)
+    (pipeline,) = _members(result)
+    checked = result.prepare(table)
+    compiled = compile_pipeline(pipeline, checked.sample(SMALL_FRAME, random_state=0))
+    assert isinstance(compiled, CompiledPipeline), model
+    rng = np.random.default_rng(0)
+    rows = result.prepare(table.sample(200, random_state=3).assign(
+        Home=lambda d: d["Home"].where(rng.random(len(d)) > 0.2, "castle"),
+        Income=lambda d: d["Income"].where(rng.random(len(d)) > 0.2)))
+    for size in (1, 2, 7, SMALL_FRAME, SMALL_FRAME + 1):
+        for start in (0, 50, 120):
+            part = rows.iloc[start:start + size]
+            np.testing.assert_array_equal(compiled.predict_proba(part),
+                                          pipeline.predict_proba(part))
+            np.testing.assert_array_equal(compiled.predict(part), pipeline.predict(part))
+    again = pickle.loads(pickle.dumps(compiled))  # the memo is not saved, the kernels are
+    np.testing.assert_array_equal(again.predict_proba(rows.iloc[:3]),
+                                  pipeline.predict_proba(rows.iloc[:3]))
+
+
+def test_a_regressor_and_a_shape_it_does_not_know(concrete):
+    result = automl.fit(concrete, "compressive_strength", models=["linear"], n_trials=1,
+                        validation="holdout", verbose=0)
+    (pipeline,) = _members(result)
+    inner = getattr(pipeline, "model", pipeline)
+    checked = result.prepare(concrete)
+    compiled = compile_pipeline(inner, checked.head(SMALL_FRAME))
+    assert isinstance(compiled, CompiledPipeline)
+    np.testing.assert_array_equal(compiled.predict(checked.iloc[:5]),
+                                  inner.predict(checked.iloc[:5]))
+    from sklearn.pipeline import Pipeline
+
+    unusual = Pipeline([("scale", inner.named_steps["prep"]), ("model", inner[-1])])
+    assert compile_pipeline(unusual, checked.head(5)) is unusual  # left as fitted
