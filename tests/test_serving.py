@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import httpx
@@ -237,7 +238,9 @@ def test_predict_proba_on_a_regressor_is_a_4xx(concrete_served):
     assert answer.status_code == 404 and "use /predict" in answer.json()["error"]
 
 
-def test_bento_carries_the_winners_plugin_and_a_dockerfile(credit, tmp_path):
+def test_bento_carries_the_winners_plugin_and_a_dockerfile(credit, tmp_path, caplog):
+    import logging
+
     import bentoml
 
     from automl.serving.bento import build_bento
@@ -246,19 +249,27 @@ def test_bento_carries_the_winners_plugin_and_a_dockerfile(credit, tmp_path):
     for models, wanted in [(["xgboost"], "automl_xgboost"), (["linear"], None)]:
         result = automl.fit(frame, "Status", models=models, n_trials=1, verbose=0)
         assert result.model_names == models
-        tag = build_bento(result.save(tmp_path / models[0]), f"bento-{models[0]}")
+        with caplog.at_level(logging.INFO):
+            tag = build_bento(result.save(tmp_path / models[0]), f"bento-{models[0]}")
+        # BentoML's current image layout: no fallback to the v1 one, nothing deprecated
+        assert "fallback" not in caplog.text and "not supported" not in caplog.text
         root = Path(bentoml.get(tag).path)
-        wheels = sorted(p.name for p in (root / "env" / "python" / "wheels").glob("*.whl"))
+        wheels = sorted(p.name for p in (root / "src" / "wheels").glob("*.whl"))
         assert wheels[0].startswith("automl-")
         assert [w for w in wheels if w.startswith("automl_")] == (
             [w for w in wheels if wanted and w.startswith(wanted)])
-        assert (root / "env" / "docker" / "Dockerfile").is_file()
+        requirements = (root / "env" / "python" / "requirements.txt").read_text()
+        assert f"./wheels/{wheels[0]}" in requirements
+        assert f"scikit-learn=={version('scikit-learn')}" in requirements  # read as fitted
+        dockerfile = (root / "env" / "docker" / "Dockerfile").read_text()
+        # the wheels are copied in before the requirements that name them are installed
+        assert dockerfile.index("./src/wheels") < dockerfile.index("pip install -r $BENTO")
 
 
 def test_an_ensembles_bento_carries_every_members_plugin(credit, tmp_path):
     import dataclasses
 
-    from automl.serving.bento import python_options
+    from automl.serving.bento import python_packages
 
     result = automl.fit(credit.sample(300, random_state=1), "Status", models=["linear"],
                         n_trials=1, verbose=0)
@@ -267,8 +278,11 @@ def test_an_ensembles_bento_carries_every_members_plugin(credit, tmp_path):
     assert mixed.model_names == ["linear", "xgboost"]
     wheels = tmp_path / "wheels"
     wheels.mkdir()
-    options = python_options(wheels, mixed.model_names)
-    assert any(w.startswith("wheels/automl_xgboost-") for w in options["wheels"])
+    packages = python_packages(wheels, mixed.model_names)
+    assert any(p.startswith("./wheels/automl_xgboost-") for p in packages)
+    assert f"xgboost=={version('xgboost')}" in packages
+    torch = python_packages(wheels, ["torch_mlp"])
+    assert any("torch" in p and "cpu" in p.lower() for p in torch), torch
 
 
 def test_the_service_logs_what_it_served_and_reports_drift(credit_served, credit):

@@ -58,10 +58,11 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       models as a bag; "auto" (default) takes "cv" up to 10,000 rows (where one held-out split
       is too small to trust) when ``time_budget`` is at least 20 s, else "holdout".
     - ``infer_limit``: seconds one single-row prediction of the *deployed* model may take
-      (the model after the schema check; default None: no bound). The deployed model, which
+      (the model after the schema check; default 4 ms). The deployed model, which
       :meth:`FitResult.to_bento` serves, collapses fold bags into models refitted on all rows
-      and keeps only the ensemble members that fit this bound (see :mod:`automl.deployment`);
-      None sets no bound. The full model (``FitResult.pipeline``) is not affected.
+      and keeps only the ensemble members that fit this bound, unless the held-out rows say
+      that costs accuracy (see :mod:`automl.deployment`); None sets no bound. The full model
+      (``FitResult.pipeline``) is not affected.
     - ``country``: an ISO 3166 code ("US", "DE", ...): date columns then also give a
       public-holiday feature (from the ``holidays`` package).
     - ``disable``: names of cleaning steps or preprocessors to switch off (``automl plugins``

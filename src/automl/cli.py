@@ -57,7 +57,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                         disable=disable, verbose=0 if args.quiet else 1,
                         storage=args.storage, study_name=args.study, resume=args.resume,
                         share=args.share,
-                        infer_limit=None if args.infer_limit is None else args.infer_limit / 1000)
+                        infer_limit=args.infer_limit / 1000 or None)
     print(result.data_report.summary(), end="\n\n")
     _print_board(result.leaderboard.head(args.top))
     print(f"\nbest: {result.best}  held-out {result.metric}: {result.valid_score:.5g}")
@@ -169,7 +169,7 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from automl.serving.bento import build_bento
 
-    tag = build_bento(args.model, args.name, full=args.full)
+    tag = build_bento(args.model, args.name, full=args.full, base_image=args.base_image)
     print(f"built Bento {tag}\nserve it with: bentoml serve {tag}  (or: automl serve {tag})")
     return 0
 
@@ -206,9 +206,9 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("data", help="a CSV (or .parquet) file with a header row")
     f.add_argument("--target", required=True, help="the column to predict")
     f.add_argument("--time-budget", type=float, default=60, help="seconds (default 60)")
-    f.add_argument("--infer-limit", type=float, default=None,
+    f.add_argument("--infer-limit", type=float, default=4.0,
                    help="milliseconds a single-row prediction of the deployed (served) model "
-                        "may take (default: no bound)")
+                        "may take, unless that costs held-out accuracy (default 4; 0: none)")
     f.add_argument("--out", help="directory to save the model in")
     f.add_argument("--task", choices=["binary", "multiclass", "regression"])
     f.add_argument("--metric", help="roc_auc, log_loss, accuracy, rmse, mae, r2, ...")
@@ -302,6 +302,8 @@ def _add_plugins_and_serving(sub: Any) -> None:
     b.add_argument("--full", action="store_true",
                    help="serve the full model, not the deployed one (fold bags collapsed, "
                         "members within --infer-limit)")
+    b.add_argument("--base-image", help="the container image to build on (default: "
+                                        "BentoML's python slim image)")
     b.set_defaults(run=_cmd_build)
     s = sub.add_parser("serve", help="serve a saved model or a built Bento over HTTP")
     s.add_argument("model", help="a model directory (built into a Bento first) or a Bento tag")

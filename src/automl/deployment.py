@@ -15,6 +15,9 @@ member. The deployed model differs in two ways:
   held-out predictions, adding a member only while the summed time stays within
   ``infer_limit`` seconds per row (:data:`DEFAULT_INFER_LIMIT` unless the fit names one), in
   the spirit of AutoGluon's ``infer_limit``. When no member fits alone, the fastest serves.
+  The bound gives way where the held-out evidence says it costs accuracy: when the members
+  chosen within it score more than ``SKILL_TOLERANCE`` of skill below those chosen without it
+  (``Deployment.within_limit`` is then False).
 
 The full model stays on :attr:`FitResult.pipeline`; ``FitResult.deployed`` holds this one.
 """
@@ -29,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from automl.compiled import SMALL_FRAME, compile_pipeline
-from automl.diagnosis import Scored, scored
+from automl.diagnosis import Scored, scored, skill
 from automl.ensemble import WeightedEnsemble, prediction_score, select
 from automl.reference import prediction_signal
 from automl.split import CV_FOLDS
@@ -40,10 +43,12 @@ if TYPE_CHECKING:
     from automl.search import SearchOutcome, SearchSetup
 
 #: seconds one single-row prediction of the deployed model may take (the model alone, after
-#: the schema check), by default: None, no bound, until members cost well under a millisecond
-#: each (today a member's preprocessing alone takes several: a 4 ms bound would serve one
-#: member, 0.015 ROC AUC below the ensemble on modeldata/credit_data)
-DEFAULT_INFER_LIMIT: float | None = None
+#: the schema check), by default (benchmarks/results/deployed.md gives its cost on the suite)
+DEFAULT_INFER_LIMIT: float | None = 0.004
+#: held-out skill (0: a constant guess, 1: perfect) the bound may cost against the members
+#: chosen without it; past that the bound gives way (on modeldata/ames a 4 ms bound left a
+#: linear model alone, at twice the full model's test RMSE)
+SKILL_TOLERANCE = 0.005
 #: the name the deployed model goes by in the leaderboard
 DEPLOYED_NAME = "deployed"
 _TIMING_CALLS = 7
@@ -56,8 +61,10 @@ class Deployment:
     (``refitted``), its held-out score (out of fold with cross-validation) with its skill,
     its measured seconds per single-row prediction and the bound it was chosen under, each
     member's own measured seconds per row, and its held-out predictions as drift monitoring
-    compares them (:func:`automl.reference.prediction_signal`). ``model`` is None in the
-    record a served result keeps of it (the model itself is then the result's pipeline)."""
+    compares them (:func:`automl.reference.prediction_signal`), and whether it keeps to the
+    bound (``within_limit``: False where keeping to it would have cost more than
+    ``SKILL_TOLERANCE`` of held-out skill). ``model`` is None in the record a served result
+    keeps of it (the model itself is then the result's pipeline)."""
 
     model: Any
     params: dict[str, float]
@@ -69,6 +76,7 @@ class Deployment:
     member_seconds: dict[str, float] = field(default_factory=dict)
     held_out: Scored | None = None
     valid_signal: np.ndarray | None = None
+    within_limit: bool = True
 
     @property
     def model_names(self) -> list[str]:
@@ -81,6 +89,7 @@ class Deployment:
                 "ms_per_row": round(self.seconds_per_row * 1000, 3),
                 "infer_limit_ms": None if self.infer_limit is None
                 else round(self.infer_limit * 1000, 3),
+                "within_limit": self.within_limit,
                 "collapsed": self.collapsed, "refitted": self.refitted,
                 "member_ms_per_row": {k: round(v * 1000, 3)
                                       for k, v in self.member_seconds.items()}}
@@ -131,12 +140,11 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     sample = X.sample(min(len(X), SMALL_FRAME), random_state=setup.seed)
     members = {n: compile_pipeline(m, sample) for n, m in members.items()}
     costs = {n: seconds_per_row(m, row, proba) for n, m in members.items()}
-    chosen = _select(outcome, members, costs, infer_limit, setup)
+    chosen, within = _select(outcome, members, costs, infer_limit, setup)
     model: Any = members[next(iter(chosen))] if len(chosen) == 1 else WeightedEnsemble(
         [members[n] for n in chosen], list(chosen.values()), setup.task)
     name = {n: f"{outcome.candidates[n].record.model}#{n}" for n in members}
-    blend = np.asarray(sum(w * outcome.candidates[n].prediction for n, w in chosen.items())
-                       ) / sum(chosen.values())
+    blend = _blend(chosen, {n: outcome.candidates[n].prediction for n in chosen})
     assert outcome.y_valid is not None
     if setup.target_scale is not None:
         model = ScaledTargetModel(model, setup.target_scale)
@@ -145,7 +153,7 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
                       seconds_per_row(model, row, proba), infer_limit, collapsed, refitted,
                       {name[n]: costs[n] for n in members},
                       scored(setup.metric, setup.task, outcome.y_valid, blend),
-                      prediction_signal(setup.task, blend))
+                      prediction_signal(setup.task, blend), within)
 
 
 def _member_numbers(final: FinalModel, outcome: SearchOutcome) -> list[int]:
@@ -157,16 +165,34 @@ def _member_numbers(final: FinalModel, outcome: SearchOutcome) -> list[int]:
 
 
 def _select(outcome: SearchOutcome, members: dict[int, Any], costs: dict[int, float],
-            infer_limit: float | None, setup: SearchSetup) -> dict[int, float]:
-    """Members and weights: greedy selection over the members' held-out predictions, within
-    the bound; the fastest member alone when none fits."""
-    fastest = min(costs, key=costs.__getitem__)
-    if infer_limit is not None and costs[fastest] > infer_limit:
-        return {fastest: 1.0}
+            infer_limit: float | None, setup: SearchSetup) -> tuple[dict[int, float], bool]:
+    """Members and weights, and whether they keep to the bound: greedy selection over the
+    members' held-out predictions within the bound (the fastest member alone when none
+    fits), unless that costs more than ``SKILL_TOLERANCE`` of held-out skill against the
+    selection without a bound: then the unbounded one."""
     predictions = {n: outcome.candidates[n].prediction for n in members}
-    selection = select(predictions, outcome.y_valid, setup.metric, setup.task, costs=costs,
-                       limit=infer_limit)
-    return dict(sorted(selection.weights.items(), key=lambda nw: -nw[1]))
+    y = outcome.y_valid
+    assert y is not None
+    free = _ordered(select(predictions, y, setup.metric, setup.task).weights)
+    if infer_limit is None:
+        return free, True
+    fastest = min(costs, key=costs.__getitem__)
+    bounded = {fastest: 1.0} if costs[fastest] > infer_limit else _ordered(select(
+        predictions, y, setup.metric, setup.task, costs=costs, limit=infer_limit).weights)
+    skills = [skill(setup.metric, setup.task, y, _blend(weights, predictions))
+              for weights in (free, bounded)]
+    if np.isfinite(skills).all() and skills[1] < skills[0] - SKILL_TOLERANCE:
+        return free, False
+    return bounded, True
+
+
+def _ordered(weights: dict[int, float]) -> dict[int, float]:
+    return dict(sorted(weights.items(), key=lambda nw: -nw[1]))
+
+
+def _blend(weights: dict[int, float], predictions: dict[int, np.ndarray]) -> np.ndarray:
+    return np.asarray(sum(w * predictions[n] for n, w in weights.items())) / sum(
+        weights.values())
 
 
 def _single_threaded(pipeline: Any) -> Any:

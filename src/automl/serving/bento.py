@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import PackageNotFoundError, distribution
+from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 from typing import Any
 
@@ -70,20 +71,30 @@ def plugin_distribution(model: str) -> str | None:
     return None
 
 
-def python_options(wheel_dir: Path, models: list[str]) -> dict[str, Any]:
-    """The Bento's Python environment: BentoML, automl, and the plugin distributions that
-    provide ``models`` (the winner, or an ensemble's members), as wheels built from their
-    folders when they were installed from a checkout (they are not on a package index then),
-    else pinned to the installed version. Wheel paths are relative to the build context,
-    ``wheel_dir``'s parent."""
-    bentoml = _bentoml()
-    packages, wheels = [f"bentoml=={bentoml.__version__}"], []
+#: the libraries a saved model is read with: pinned in the image to the versions it was fitted
+#: with, so that the container unpickles what was saved
+_PINNED = ("scikit-learn", "pandas", "numpy", "pandera", "optuna", "scipy")
+#: where the CPU builds of torch are published
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def python_packages(wheel_dir: Path, models: list[str]) -> list[str]:
+    """The requirement lines of the Bento's image (BentoML adds its own): automl, the plugin
+    distributions that provide ``models`` (the winner, or an ensemble's members) and what the
+    model is read with, pinned to the installed versions. automl and its plugins come as
+    wheels built from their folders when they were installed from a checkout (they are not on
+    a package index then), written to ``wheel_dir`` and named relative to the Bento's
+    ``src``, where BentoML installs from. A CPU build of torch is pinned as such: from a
+    wheel on local disk when pip's find-links has it, else from PyTorch's CPU index."""
+    packages: list[str] = []  # BentoML adds itself, pinned
     plugins = sorted(set(filter(None, (plugin_distribution(m) for m in models))))
+    needed = list(_PINNED)
     for name in ["automl", *plugins]:
         try:
             dist = distribution(name)
         except PackageNotFoundError:
             continue
+        needed += [_requirement_name(r) for r in dist.requires or [] if "extra ==" not in r]
         source = _source_dir(name)
         if source is None:
             packages.append(f"{name}=={dist.version}")
@@ -91,29 +102,70 @@ def python_options(wheel_dir: Path, models: list[str]) -> dict[str, Any]:
         subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
                         "--no-build-isolation", "-w", str(wheel_dir), str(source)],
                        check=True, capture_output=True)
-        wheels += [f"{wheel_dir.name}/{w.name}"
-                   for w in wheel_dir.glob(f"{name.replace('-', '_')}-*.whl")]
-    # "wheels" makes BentoML use its v1 image layout (it says so when building): there the
-    # wheels are installed from env/python/wheels before the source is copied in, whereas
-    # local wheel paths in "packages" would point into src/, not yet in the image then.
-    return {"packages": packages, "wheels": wheels, "lock_packages": False}
+        packages += [f"./{wheel_dir.name}/{w.name}"
+                     for w in wheel_dir.glob(f"{name.replace('-', '_')}-*.whl")]
+    for name in dict.fromkeys(needed):
+        if name in ("automl", "bentoml"):
+            continue
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue
+        if name == "torch" and "+cpu" in installed:
+            packages += _torch_cpu(installed, wheel_dir)
+        else:
+            packages.append(f"{name}=={installed}")
+    return packages
 
 
-def build_bento(model_dir: str | Path, name: str | None = None, *, full: bool = False) -> str:
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[(]", requirement, maxsplit=1)[0].lower()
+
+
+def _torch_cpu(installed: str, wheel_dir: Path) -> list[str]:
+    """Requirement lines for the CPU build of torch ``installed`` (2.13.0+cpu, say)."""
+    tag = installed.replace("+", "%2B")
+    for folder in filter(None, os.environ.get("PIP_FIND_LINKS", "").split()):
+        for wheel in Path(folder).glob(f"torch-{installed}-*.whl"):
+            shutil.copy(wheel, wheel_dir / wheel.name)
+            return [f"./{wheel_dir.name}/{wheel.name}"]
+        for wheel in Path(folder).glob(f"torch-{tag}-*.whl"):
+            shutil.copy(wheel, wheel_dir / wheel.name)
+            return [f"./{wheel_dir.name}/{wheel.name}"]
+    return [f"--extra-index-url {TORCH_CPU_INDEX}", f"torch=={installed}"]
+
+
+def image_spec(wheel_dir: Path, models: list[str], base_image: str | None = None
+               ) -> dict[str, Any]:
+    """What the service builds its ``bentoml.images.Image`` from (see
+    :func:`automl.serving.service.image_from`): the requirement lines, the folder of wheels
+    to copy in before they are installed, and the base image (None: BentoML's default, a
+    python slim image)."""
+    return {"packages": python_packages(wheel_dir, models), "include": wheel_dir.name,
+            "base_image": base_image,
+            "python_version": f"{sys.version_info.major}.{sys.version_info.minor}"}
+
+
+def build_bento(model_dir: str | Path, name: str | None = None, *, full: bool = False,
+                base_image: str | None = None) -> str:
     """Store the model (the deployed one, or with ``full`` the full one: see
-    :func:`store_model`) and build a Bento serving it; returns the Bento tag."""
+    :func:`store_model`) and build a Bento serving it, its container image described by
+    BentoML's image API (``base_image``: the image to build on; default BentoML's python slim
+    image); returns the Bento tag."""
     bentoml = _bentoml()
     tag, made_of = store_model(model_dir, name, full=full)
     # BentoML reads the build context's files only below the working directory
     with tempfile.TemporaryDirectory() as context, contextlib.chdir(context):
         wheels = Path(context) / "wheels"
         wheels.mkdir()
+        # the service reads the image from its arguments when BentoML imports it to build:
+        # imported afresh, or a second build in this process would get the first one's image
+        sys.modules.pop("automl.serving.service", None)
         bento = bentoml.bentos.build(
             "automl.serving.service:AutoMLService",
             name=model_name(name, Path(model_dir)),
-            args={"model": tag},
+            args={"model": tag, "image": image_spec(wheels, made_of, base_image)},
             models=[tag],
-            python=python_options(wheels, made_of),
             labels={"model": tag},
             description=f"automl model {tag}",
             build_ctx=context,

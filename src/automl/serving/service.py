@@ -260,10 +260,24 @@ app = Starlette(routes=[
     _Unknown(),
 ], exception_handlers={HTTPException: _http_error, Exception: _server_error})
 
+def image_from(spec: dict[str, Any] | None) -> Any:
+    """The Bento's container image by BentoML's image API, from the ``image`` argument that
+    :func:`automl.serving.bento.build_bento` passes (None outside a build): its base image, the
+    wheels folder copied in before the requirements are installed, and the requirement lines,
+    unlocked (they are pinned already)."""
+    if not spec:
+        return None
+    image = bentoml.images.Image(base_image=spec.get("base_image") or "",
+                                 python_version=spec["python_version"],
+                                 lock_python_packages=False)
+    return image.build_include(spec["include"]).python_packages(*spec["packages"])
+
+
 _TAG = _model_tag()
 
 
-@bentoml.service(name="automl", traffic={"timeout": 60})
+@bentoml.service(name="automl", traffic={"timeout": 60},
+                 image=image_from(getattr(bentoml.use_arguments(), "image", None)))
 @bentoml.asgi_app(app, path="/")
 class AutoMLService:
     """Serves one fitted automl model from the BentoML model store."""
