@@ -381,3 +381,34 @@ def test_the_monitor_keeps_schema_columns_only(credit_served):
     monitor = httpx.get(f"{s.url}/metadata", timeout=30).json()["monitor"]
     assert monitor["bytes"] <= monitor["max_bytes"]
     assert monitor["bytes"] < 2_000 * monitor["logged"]  # 100 KB strings were cut
+
+
+def test_a_request_whose_client_left_is_not_predicted(credit_served):
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = credit_served
+    heavy = json.dumps({"rows": s.rows(1)[:1] * MAX_ROWS}).encode()
+    single = json.dumps({"rows": s.rows(1)}).encode()
+
+    def busy(_: int) -> int:  # keeps the model busy for a while
+        return s.post("predict", content=heavy).status_code
+
+    def impatient(_: int) -> str:
+        time.sleep(0.3)  # behind the heavy requests in the queue
+        try:
+            httpx.post(f"{s.url}/predict", content=single, timeout=0.2,
+                       headers={"content-type": "application/json"})
+        except httpx.TimeoutException:
+            return "left"
+        return "answered"
+
+    before = httpx.get(f"{s.url}/metadata", timeout=30).json()["batching"]["predict"]
+    with ThreadPoolExecutor(32) as pool:
+        heavy_answers = pool.map(busy, range(12))
+        left = list(pool.map(impatient, range(16)))
+        assert set(heavy_answers) == {200}
+    after = httpx.get(f"{s.url}/metadata", timeout=30).json()["batching"]["predict"]
+    assert left.count("left") > 0
+    abandoned = after["abandoned"] - before["abandoned"]
+    assert 0 < abandoned <= left.count("left")
+    assert s.post("predict", {"rows": s.rows(2)}).status_code == 200

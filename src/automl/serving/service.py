@@ -150,6 +150,31 @@ async def _body(request: Request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
+async def _unless_gone(request: Request, work: Any) -> Any:
+    """The result of ``work`` (a coroutine), or None when the client goes away first: the
+    work is then cancelled, so that its request leaves the batcher's queue unpredicted."""
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    return None
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client disconnects; never, where the server cannot tell."""
+    try:
+        # the body has been read: what the server hands on next is the client's disconnect
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+    except Exception:
+        await asyncio.Future()  # no word of a disconnect to be had: wait for the work
+
+
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return JSONResponse(finite_json(body), status_code=status, headers=headers)
 
@@ -176,7 +201,8 @@ async def _answer(request: Request, method: str) -> Response:
             predictor.refuse_proba()
         body = await _body(request, predictor.limits)
         frame, checked = await asyncio.to_thread(predictor.prepared, body, content_type)
-        return _json(await getattr(predictor, method)(frame, checked))
+        answer = await _unless_gone(request, getattr(predictor, method)(frame, checked))
+        return _json(answer) if answer is not None else Response(status_code=499)
     except RequestError as exc:
         return _json(exc.to_dict(), exc.status, exc.headers)
     except DataValidationError as exc:
