@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from benchmarks.serving_latency import _free_port, credit_split
+from benchmarks.serving_latency import _free_port, credit_split, wait_ready
 
 BASE_IMAGE = "automl-base:bookworm"
 _HOST_CA = "/etc/ssl/certs/ca-certificates.crt"
@@ -100,15 +100,7 @@ def check_container(image: str, served, test) -> dict:
                                text=True).stdout.strip()
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("the container did not get ready within 60 s")
+        wait_ready(url, 60)
         startup = time.perf_counter() - started
         X = test.drop(columns="Status").head(200)
         rows = json.loads(X.to_json(orient="records"))

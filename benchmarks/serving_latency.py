@@ -75,6 +75,19 @@ def _body(frame: pd.DataFrame) -> bytes:
     return json.dumps({"rows": json.loads(frame.to_json(orient="records"))}).encode()
 
 
+def wait_ready(url: str, seconds: float = 120) -> None:
+    """Return once ``url``'s ``/readyz`` answers 200; RuntimeError after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} not ready within {seconds:g} s")
+
+
 class Server:
     """`bentoml serve TAG` on a free loopback port, for the length of a ``with``."""
 
@@ -86,14 +99,8 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bentoml", "serve", self.tag, "--host", "127.0.0.1",
              "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(600):
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("server not ready")
+        wait_ready(self.url)
+        return self
 
     def memory_mb(self) -> float:
         """Resident memory of the server and its workers."""

@@ -124,12 +124,10 @@ def _requirement_name(requirement: str) -> str:
 
 def _torch_cpu(installed: str, wheel_dir: Path) -> list[str]:
     """Requirement lines for the CPU build of torch ``installed`` (2.13.0+cpu, say)."""
-    tag = installed.replace("+", "%2B")
+    # a wheel's file name may carry the local version as is or URL-quoted
+    names = (installed, installed.replace("+", "%2B"))
     for folder in filter(None, os.environ.get("PIP_FIND_LINKS", "").split()):
-        for wheel in Path(folder).glob(f"torch-{installed}-*.whl"):
-            shutil.copy(wheel, wheel_dir / wheel.name)
-            return [f"./{wheel_dir.name}/{wheel.name}"]
-        for wheel in Path(folder).glob(f"torch-{tag}-*.whl"):
+        for wheel in (w for name in names for w in Path(folder).glob(f"torch-{name}-*.whl")):
             shutil.copy(wheel, wheel_dir / wheel.name)
             return [f"./{wheel_dir.name}/{wheel.name}"]
     return [f"--extra-index-url {TORCH_CPU_INDEX}", f"torch=={installed}"]
