@@ -12,6 +12,10 @@ import pytest
 
 import automl
 from automl.compiled import SMALL_FRAME, CompiledPipeline, compile_pipeline
+from automl.plugins import collect
+
+#: the models whose plugin compiles the model itself, not only its preprocessing
+_MODEL_COMPILED = {"xgboost", "torch_mlp"}
 
 
 def _with_dates_and_text(credit: pd.DataFrame) -> pd.DataFrame:
@@ -38,8 +42,11 @@ def test_compiled_predictions_equal_the_fitted_pipelines(table, model):
                         verbose=0)
     (pipeline,) = _members(result)
     checked = result.prepare(table)
-    compiled = compile_pipeline(pipeline, checked.sample(SMALL_FRAME, random_state=0))
+    compiler = collect().models[model].compile_predict
+    assert (compiler is not None) == (model in _MODEL_COMPILED)
+    compiled = compile_pipeline(pipeline, checked.sample(SMALL_FRAME, random_state=0), compiler)
     assert isinstance(compiled, CompiledPipeline), model
+    assert (compiled.fast is not None) == (model in _MODEL_COMPILED), model
     rng = np.random.default_rng(0)
     rows = result.prepare(table.sample(200, random_state=3).assign(
         Home=lambda d: d["Home"].where(rng.random(len(d)) > 0.2, "castle"),
@@ -51,8 +58,43 @@ def test_compiled_predictions_equal_the_fitted_pipelines(table, model):
                                           pipeline.predict_proba(part))
             np.testing.assert_array_equal(compiled.predict(part), pipeline.predict(part))
     again = pickle.loads(pickle.dumps(compiled))  # the memo is not saved, the kernels are
+    assert (again.fast is not None) == (compiled.fast is not None)
     np.testing.assert_array_equal(again.predict_proba(rows.iloc[:3]),
                                   pipeline.predict_proba(rows.iloc[:3]))
+
+
+@pytest.mark.parametrize("model", sorted(_MODEL_COMPILED))
+def test_compiled_regressors_equal_the_fitted_pipelines(concrete, model):
+    result = automl.fit(concrete, "compressive_strength", models=[model], n_trials=1,
+                        validation="holdout", verbose=0)
+    (pipeline,) = _members(result)
+    inner = getattr(pipeline, "model", pipeline)  # inside the target's scaling
+    checked = result.prepare(concrete)
+    compiled = compile_pipeline(inner, checked.head(SMALL_FRAME),
+                                collect().models[model].compile_predict)
+    assert compiled.fast is not None
+    rows = checked.sample(40, random_state=1).mask(
+        np.random.default_rng(1).random((40, checked.shape[1])) < 0.2)
+    for part in (rows.iloc[:1], rows):
+        np.testing.assert_array_equal(compiled.predict(part), inner.predict(part))
+
+
+def _off_by_a_little(estimator, layout):
+    return lambda matrix: estimator.predict_proba(pd.DataFrame(matrix)) * (1 + 1e-12)
+
+
+def test_a_compiled_model_that_does_not_match_is_not_served(credit):
+    result = automl.fit(credit.head(600), "Status", models=["linear"], n_trials=1,
+                        validation="holdout", verbose=0)
+    (pipeline,) = _members(result)
+    checked = result.prepare(credit.head(600))
+    compiled = compile_pipeline(pipeline, checked.head(SMALL_FRAME), _off_by_a_little)
+    assert isinstance(compiled, CompiledPipeline) and compiled.fast is None
+    unpicklable = compile_pipeline(pipeline, checked.head(SMALL_FRAME),
+                                   lambda estimator, layout: estimator.predict_proba)
+    assert unpicklable.fast is None  # a lambda cannot be made again when the model is loaded
+    np.testing.assert_array_equal(compiled.predict_proba(checked.iloc[:4]),
+                                  pipeline.predict_proba(checked.iloc[:4]))
 
 
 def test_a_regressor_and_a_shape_it_does_not_know(concrete):

@@ -16,6 +16,7 @@ from automl.hookspecs import hookimpl
 from automl.specs import (
     CleanContext,
     CleanerSpec,
+    FeatureLayout,
     FitContext,
     ModelSpec,
     PrepContext,
@@ -47,6 +48,7 @@ __all__ = [
     "CleanContext",
     "CleanerSpec",
     "DataValidationError",
+    "FeatureLayout",
     "FitContext",
     "FitResult",
     "ModelSpec",

@@ -16,24 +16,33 @@ estimator)])`` into a :class:`CompiledPipeline` that, for frames of at most
   computed once by the fitted transformer itself and looked up after (bounded, least recently
   used first out).
 
-Larger frames, and any pipeline of another shape, go through scikit-learn as fitted.
+Where the model's plugin gives a ``ModelSpec.compile_predict``, the model too is called on
+the compiled preprocessing's output as one float64 matrix (:class:`automl.FeatureLayout`),
+which skips a DataFrame's construction and the model's own input conversion (XGBoost's
+pandas path alone costs a millisecond a row). Larger frames, and any pipeline of another
+shape, go through scikit-learn as fitted.
 Compilation checks itself: on sample rows (and copies with missing and never-seen values) the
-compiled output must equal the fitted pipeline's exactly, or the pipeline is left as it was.
+compiled output must equal the fitted pipeline's exactly, or the pipeline is left as it was;
+a compiled model must likewise give exactly the model's own predictions, or it is not used.
 """
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import is_classifier
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from automl.builtins.transformers import CategoryDtype, ClipToTrainingRange
+from automl.specs import FeatureLayout
 
 #: frames up to this many rows take the compiled path; larger ones are vectorised by
 #: scikit-learn well enough that its overhead no longer counts
@@ -99,13 +108,19 @@ class _CategoryCodes:
         self.codes = {c: {level: i for i, level in enumerate(transformer.categories_[c])}
                       for c in transformer.columns_}
 
+    def _codes(self, values: np.ndarray) -> list[list[int]]:
+        return [[codes.get(v if isinstance(v, str) else (None if _missing(v) else str(v)), -1)
+                 for v in values[:, j]] for j, codes in enumerate(self.codes.values())]
+
     def __call__(self, values: np.ndarray) -> dict[str, pd.Categorical]:
-        out = {}
-        for j, (c, codes) in enumerate(self.codes.items()):
-            found = [codes.get(v if isinstance(v, str) else (None if _missing(v) else str(v)),
-                               -1) for v in values[:, j]]
-            out[c] = pd.Categorical.from_codes(found, dtype=self.dtypes[c])
-        return out
+        return {c: pd.Categorical.from_codes(found, dtype=self.dtypes[c])
+                for c, found in zip(self.codes, self._codes(values), strict=True)}
+
+    def matrix(self, values: np.ndarray) -> np.ndarray:
+        """The codes as floats, NaN for missing and never-seen values (a FeatureLayout's)."""
+        codes = np.array(self._codes(values), dtype=float).T.reshape(len(values), -1)
+        codes[codes < 0] = np.nan
+        return codes
 
 
 class _RowMemo:
@@ -163,13 +178,15 @@ class CompiledPrep:
                     part, columns)
             self.parts.append((columns, kernel))
 
+    def _columns(self, frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, int]]:
+        # one conversion of the whole frame, then columns by position: selecting columns from
+        # a DataFrame costs a tenth of a millisecond each time
+        return frame.to_numpy(dtype=object), {c: i for i, c in enumerate(frame.columns)}
+
     def transform(self, frame: pd.DataFrame) -> np.ndarray | pd.DataFrame:
         """The ColumnTransformer's output for ``frame``: a float matrix, or a DataFrame with
         its column names and dtypes where it was set to give pandas output."""
-        # one conversion of the whole frame, then columns by position: selecting columns from
-        # a DataFrame costs a tenth of a millisecond each time
-        values = frame.to_numpy(dtype=object)
-        where = {c: i for i, c in enumerate(frame.columns)}
+        values, where = self._columns(frame)
         outputs = [kernel(values[:, [where[c] for c in columns]])
                    for columns, kernel in self.parts]
         if not self.frame_output:
@@ -184,6 +201,24 @@ class CompiledPrep:
                 data.update({next(names): out[:, j] for j in range(out.shape[1])})
         return pd.DataFrame(data, index=frame.index)
 
+    def matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """The output for ``frame`` as one float64 matrix in the order of :meth:`transform`'s
+        columns, category columns as codes (see :class:`automl.FeatureLayout`)."""
+        values, where = self._columns(frame)
+        outputs = [(kernel.matrix if isinstance(kernel, _CategoryCodes) else kernel)(
+            values[:, [where[c] for c in columns]]) for columns, kernel in self.parts]
+        return np.hstack(outputs) if len(outputs) > 1 else np.asarray(outputs[0], dtype=float)
+
+
+def layout_of(output: Any) -> FeatureLayout:
+    """The :class:`FeatureLayout` of a fitted preprocessing's ``output`` (a DataFrame, whose
+    names and category levels it takes, or a matrix, whose columns are its positions)."""
+    if isinstance(output, pd.DataFrame):
+        return FeatureLayout(tuple(output.columns), {
+            c: tuple(output[c].cat.categories) for c in output.columns
+            if isinstance(output[c].dtype, pd.CategoricalDtype)})
+    return FeatureLayout(tuple(range(np.shape(output)[1])))
+
 
 def _frame_output(transformer: Any) -> bool:
     config = getattr(transformer, "_sklearn_output_config", {})
@@ -192,53 +227,104 @@ def _frame_output(transformer: Any) -> bool:
 
 class CompiledPipeline:
     """A fitted ``prep`` + ``model`` pipeline whose small frames take the compiled path; it
-    predicts exactly as ``pipeline`` does (which larger frames still go through)."""
+    predicts exactly as ``pipeline`` does (which larger frames still go through). With a
+    model's ``compile_predict`` (``compiler``) the model too is called on the compiled
+    preprocessing's matrix, through the function it returns for ``layout``."""
 
-    def __init__(self, pipeline: Pipeline, prep: CompiledPrep) -> None:
+    def __init__(self, pipeline: Pipeline, prep: CompiledPrep,
+                 compiler: Callable[[Any, FeatureLayout], Any] | None = None,
+                 layout: FeatureLayout | None = None) -> None:
         self.pipeline, self.prep = pipeline, prep
         self.model = pipeline.named_steps["model"]
+        self.compiler, self.layout = compiler, layout
+        self.fast = None if compiler is None or layout is None else compiler(self.model, layout)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the compiled function is made again from its compiler (pickled by reference)
+        return {"pipeline": self.pipeline, "prep": self.prep, "compiler": self.compiler,
+                "layout": self.layout}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["pipeline"], state["prep"], state.get("compiler"), state.get("layout"))
 
     def _input(self, X: pd.DataFrame) -> Any:
         return self.prep.transform(X)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """The model's predictions (through scikit-learn for frames past SMALL_FRAME rows)."""
+        """The model's predictions (through scikit-learn for frames past SMALL_FRAME rows);
+        a compiled classifier predicts the class of highest probability."""
         if len(X) > SMALL_FRAME:
             return self.pipeline.predict(X)
-        return self.model.predict(self._input(X))
+        if self.fast is None:
+            return self.model.predict(self._input(X))
+        out = self.fast(self.prep.matrix(X))
+        return self.model.classes_[np.argmax(out, axis=1)] if is_classifier(self.model) else out
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """The model's class probabilities (as for :meth:`predict`)."""
         if len(X) > SMALL_FRAME:
             return self.pipeline.predict_proba(X)
-        return self.model.predict_proba(self._input(X))
+        if self.fast is None:
+            return self.model.predict_proba(self._input(X))
+        return self.fast(self.prep.matrix(X))
 
     def __getattr__(self, name: str) -> Any:
         # everything else (named_steps, steps, feature importances) is the pipeline's
-        if name in ("pipeline", "prep", "model"):
+        if name in ("pipeline", "prep", "model", "compiler", "layout", "fast"):
             raise AttributeError(name)
         return getattr(self.pipeline, name)
 
     def __repr__(self) -> str:
-        return f"CompiledPipeline({self.pipeline!r})"
+        return f"CompiledPipeline({self.pipeline!r}, model compiled: {self.fast is not None})"
 
 
-def compile_pipeline(pipeline: Any, sample: pd.DataFrame) -> Any:
+def compile_pipeline(pipeline: Any, sample: pd.DataFrame,
+                     compiler: Callable[[Any, FeatureLayout], Any] | None = None) -> Any:
     """``pipeline`` with its small frames on the compiled path, when it has the shape this
     module compiles and the compiled preprocessing gives exactly the fitted one's output on
     ``sample`` (checked rows as the model takes them) and on copies of it with missing and
-    never-seen values; else ``pipeline`` itself."""
+    never-seen values; else ``pipeline`` itself. ``compiler`` is the model's
+    ``ModelSpec.compile_predict``; its function serves only where, on the same rows, it gives
+    exactly the model's own predictions (and can be pickled by reference)."""
     if not isinstance(pipeline, Pipeline) or [n for n, _ in pipeline.steps] != ["prep", "model"]:
         return pipeline
+    fitted = pipeline.named_steps["prep"]
     try:
-        prep = CompiledPrep(pipeline.named_steps["prep"])
+        prep = CompiledPrep(fitted)
         for rows in _probes(sample):
-            _same(prep.transform(rows), pipeline.named_steps["prep"].transform(rows))
-            _same(prep.transform(rows.iloc[:1]),
-                  pipeline.named_steps["prep"].transform(rows.iloc[:1]))
+            _same(prep.transform(rows), fitted.transform(rows))
+            _same(prep.transform(rows.iloc[:1]), fitted.transform(rows.iloc[:1]))
     except (AssertionError, ValueError, TypeError, KeyError, AttributeError):
         return pipeline
-    return CompiledPipeline(pipeline, prep)
+    compiled = CompiledPipeline(pipeline, prep)
+    if compiler is not None:
+        with_model = _with_model(pipeline, prep, compiler, sample)
+        compiled = with_model or compiled
+    return compiled
+
+
+def _with_model(pipeline: Pipeline, prep: CompiledPrep, compiler: Callable[..., Any],
+                sample: pd.DataFrame) -> CompiledPipeline | None:
+    """The compiled pipeline with its model compiled too, or None where that does not
+    reproduce the model exactly (or fails, or would not survive pickling)."""
+    model = pipeline.named_steps["model"]
+    method = "predict_proba" if is_classifier(model) else "predict"
+    try:
+        pickle.dumps(compiler)
+        layout = layout_of(pipeline.named_steps["prep"].transform(sample.head(1)))
+        compiled = CompiledPipeline(pipeline, prep, compiler, layout)
+        if compiled.fast is None:
+            return None
+        for rows in _probes(sample):
+            for part in (rows, rows.iloc[:1]):
+                np.testing.assert_array_equal(
+                    np.asarray(getattr(compiled, method)(part)),
+                    np.asarray(getattr(model, method)(prep.transform(part))))
+                np.testing.assert_array_equal(compiled.predict(part),
+                                              model.predict(prep.transform(part)))
+    except Exception:  # a plugin's compiler may fail in any way: the model itself serves
+        return None
+    return compiled
 
 
 def _probes(sample: pd.DataFrame) -> list[pd.DataFrame]:

@@ -138,7 +138,8 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
         fitted = full.members if final.ensemble_record is not None else [full]
         members = {n: _single_threaded(m) for n, m in zip(numbers, fitted, strict=True)}
     sample = X.sample(min(len(X), SMALL_FRAME), random_state=setup.seed)
-    members = {n: compile_pipeline(m, sample) for n, m in members.items()}
+    members = {n: compile_pipeline(m, sample, setup.models[
+        outcome.candidates[n].record.model].compile_predict) for n, m in members.items()}
     costs = {n: seconds_per_row(m, row, proba) for n, m in members.items()}
     chosen, within = _select(outcome, members, costs, infer_limit, setup)
     model: Any = members[next(iter(chosen))] if len(chosen) == 1 else WeightedEnsemble(

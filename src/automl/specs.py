@@ -64,6 +64,20 @@ class FitContext:
 
 
 @dataclass(frozen=True)
+class FeatureLayout:
+    """A fitted model's input as one float64 matrix, for ``ModelSpec.compile_predict``.
+
+    ``names``: the columns in order, as the model's input frame names them. ``categories``:
+    for each pandas ``category`` column of that frame (native categorical models), its levels
+    in order; in the matrix such a column holds the level's code (its position in the
+    levels) and NaN for a missing or never-seen value. Other columns hold their float values.
+    """
+
+    names: tuple[str, ...]
+    categories: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """A model family the search can try.
 
@@ -87,6 +101,13 @@ class ModelSpec:
       fitted estimator. Without it the search calls ``estimator.fit(X, y)``.
     - ``cost``: a relative cost hint (1.0 = a default random forest); cheap models go first.
     - ``gpu``: the model can use a GPU when one is present (and must fall back to the CPU).
+    - ``compile_predict(estimator, layout)``: optional, for serving. Given the fitted
+      estimator and the :class:`FeatureLayout` of its input, returns a function from that
+      input as one float64 matrix (see :class:`FeatureLayout`) to what the estimator's
+      ``predict_proba`` (classification) or ``predict`` (regression) returns for it, without
+      the estimator's per-call overhead; None when it has none. The served model uses it for
+      small frames only where its outputs equal the estimator's exactly on sample rows (with
+      missing and never-seen values); otherwise the estimator itself serves.
     """
 
     name: str
@@ -102,6 +123,7 @@ class ModelSpec:
     cost: float = 1.0
     gpu: bool = False
     description: str = ""
+    compile_predict: Callable[[Any, FeatureLayout], Callable[[Any], Any] | None] | None = None
 
     def supports(self, task: Task) -> bool:
         """True when this model handles ``task``."""

@@ -8,7 +8,7 @@ from importlib.metadata import version
 from typing import Any
 
 import automl
-from automl import FitContext, ModelSpec, Task
+from automl import FeatureLayout, FitContext, ModelSpec, Task
 
 __version__ = version("automl-torch")
 
@@ -51,6 +51,12 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
                          deadline=context.deadline, on_epoch=on_epoch)
 
 
+def compile_predict(estimator: Any, layout: FeatureLayout) -> Any:
+    """The fitted network's predictions on a :class:`automl.FeatureLayout` matrix (see
+    ``TabularNet*.matrix_predictor``)."""
+    return estimator.matrix_predictor(layout.names, layout.categories)
+
+
 MODEL = ModelSpec(
     name="torch_mlp",
     tasks=frozenset(Task),
@@ -65,6 +71,7 @@ MODEL = ModelSpec(
     cost=2.0,
     gpu=True,
     description="PyTorch MLP with categorical embeddings and early stopping",
+    compile_predict=compile_predict,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,12 +69,41 @@ class _TabularNet(BaseEstimator):
     def _inputs(self, X: Any) -> tuple[torch.Tensor, torch.Tensor]:
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
         numeric = frame[self.numeric_columns_].to_numpy(dtype=np.float32, na_value=np.nan)
-        numeric = np.where(np.isnan(numeric), self.mean_, numeric)
-        numeric = ((numeric - self.mean_) / self.std_).astype(np.float32)
         codes = [pd.Categorical(frame[c], categories=self.categories_[c]).codes + 1
                  for c in self.categorical_columns_]
         categorical = np.stack(codes, axis=1) if codes else np.zeros((len(frame), 0))
+        return self._tensors(numeric, categorical)
+
+    def _tensors(self, numeric: np.ndarray, categorical: np.ndarray
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Standardised numeric values (missing ones at the mean) and category indices (0 for
+        missing or unseen) as the network takes them."""
+        numeric = np.where(np.isnan(numeric), self.mean_, numeric)
+        numeric = ((numeric - self.mean_) / self.std_).astype(np.float32)
         return torch.from_numpy(numeric), torch.from_numpy(categorical.astype(np.int64))
+
+    def matrix_predictor(self, names: Sequence[Any],
+                         categories: Mapping[str, Sequence[Any]]
+                         ) -> Callable[[np.ndarray], np.ndarray] | None:
+        """``predict_proba`` (a classifier) or ``predict`` (a regressor) on a float matrix
+        whose columns are ``names``, category columns holding the codes of ``categories``
+        (NaN for missing or unseen): the same arithmetic without a DataFrame per call. None
+        where those are not the columns and levels this network was trained on."""
+        where = {name: i for i, name in enumerate(names)}
+        if set(where) != {*self.numeric_columns_, *self.categorical_columns_} or any(
+                list(categories.get(c, ())) != list(self.categories_[c])
+                for c in self.categorical_columns_):
+            return None
+        numeric_at = [where[c] for c in self.numeric_columns_]
+        codes_at = [where[c] for c in self.categorical_columns_]
+
+        def predict(matrix: np.ndarray) -> np.ndarray:
+            codes = matrix[:, codes_at]
+            codes = np.where(np.isnan(codes), 0, codes + 1)
+            return self._answer(self._run(*self._tensors(
+                matrix[:, numeric_at].astype(np.float32), codes)))
+
+        return predict
 
     # -- training ---------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, X_valid: Any = None, y_valid: Any = None,
@@ -175,11 +204,13 @@ class _TabularNet(BaseEstimator):
         numeric, categorical, target = data
         return float(self._criterion(module(numeric, categorical), target))
 
-    @torch.no_grad()
     def _forward(self, X: Any) -> torch.Tensor:
+        return self._run(*self._inputs(X))
+
+    @torch.no_grad()
+    def _run(self, numeric: torch.Tensor, categorical: torch.Tensor) -> torch.Tensor:
         self.module_.eval()
         device = next(self.module_.parameters()).device
-        numeric, categorical = self._inputs(X)
         if self.n_threads is None or self.n_threads == torch.get_num_threads():
             return self.module_(numeric.to(device), categorical.to(device)).cpu()
         # n_threads also bounds prediction: a served model sets it to 1, since for the rows
@@ -190,6 +221,9 @@ class _TabularNet(BaseEstimator):
             return self.module_(numeric.to(device), categorical.to(device)).cpu()
         finally:
             torch.set_num_threads(previous)
+
+    def _answer(self, output: torch.Tensor) -> np.ndarray:
+        raise NotImplementedError
 
     def _learn_target(self, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -222,8 +256,11 @@ class TabularNetClassifier(ClassifierMixin, _TabularNet):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, one column per entry of ``classes_``."""
+        return self._answer(self._forward(X))
+
+    def _answer(self, output: torch.Tensor) -> np.ndarray:
         # softmax in float64, so rows sum to one as exactly as metrics expect
-        return torch.softmax(self._forward(X).double(), dim=1).numpy()
+        return torch.softmax(output.double(), dim=1).numpy()
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class."""
@@ -249,4 +286,7 @@ class TabularNetRegressor(RegressorMixin, _TabularNet):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values in the target's units."""
-        return self._forward(X)[:, 0].numpy().astype(np.float64) * self.y_std_ + self.y_mean_
+        return self._answer(self._forward(X))
+
+    def _answer(self, output: torch.Tensor) -> np.ndarray:
+        return output[:, 0].numpy().astype(np.float64) * self.y_std_ + self.y_mean_

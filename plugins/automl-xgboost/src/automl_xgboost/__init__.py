@@ -10,7 +10,7 @@ from importlib.metadata import version
 from typing import Any
 
 import automl
-from automl import FitContext, ModelSpec, Task
+from automl import FeatureLayout, FitContext, ModelSpec, Task
 
 __version__ = version("automl-xgboost")
 
@@ -98,6 +98,35 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     return estimator
 
 
+def compile_predict(estimator: Any, layout: FeatureLayout) -> Any:
+    """The fitted model's predictions on a :class:`automl.FeatureLayout` matrix, straight from
+    its booster (``inplace_predict``, single-threaded): a pandas frame's conversion costs a
+    millisecond a call, the trees a tenth of one. None where the booster was fitted on
+    other columns."""
+    import numpy as np
+
+    booster = estimator.get_booster()
+    names = booster.feature_names  # None where it was fitted on a bare matrix
+    if (list(names) != [str(n) for n in layout.names] if names is not None
+            else booster.num_features() != len(layout.names)):
+        return None
+    booster.set_param({"nthread": 1})
+    try:
+        rounds = (0, int(estimator.best_iteration) + 1)
+    except AttributeError:  # no early stopping: every round
+        rounds = (0, 0)
+    classes = len(getattr(estimator, "classes_", ()))
+
+    def predict(matrix: Any) -> Any:
+        out = booster.inplace_predict(matrix, iteration_range=rounds, missing=estimator.missing,
+                                      validate_features=False)
+        if classes == 2:  # the positive class's probability, as XGBClassifier spreads it
+            return np.vstack((1 - out, out)).transpose()
+        return out
+
+    return predict
+
+
 MODEL = ModelSpec(
     name="xgboost",
     tasks=frozenset(Task),
@@ -115,6 +144,7 @@ MODEL = ModelSpec(
     cost=0.6,
     gpu=True,
     description="XGBoost gradient boosted trees (hist; CUDA when present)",
+    compile_predict=compile_predict,
 )
 
 
