@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pandera.errors import SchemaErrors
+from pandera.errors import SchemaError, SchemaErrors
 
 from automl.errors import DataValidationError, DataWarning, Failure
 from automl.profile import Profile
@@ -99,6 +99,8 @@ class FeatureSchema:
         if present:  # a drop costs half a millisecond even when it finds nothing
             df = df.drop(columns=present)
         checked = self._fast_check(df)
+        if isinstance(checked, list):  # refused on the fast path, with pandera's failures
+            raise DataValidationError(checked, context)
         if checked is None:  # something fails, or may: pandera decides and lists it all
             try:
                 checked = self.to_pandera().validate(df, lazy=True)
@@ -108,19 +110,25 @@ class FeatureSchema:
         self._warn_unseen(checked)
         return checked if list(checked.columns) == self.names else checked[self.names]
 
-    def _fast_check(self, df: pd.DataFrame) -> pd.DataFrame | None:
-        """The frame pandera's validation would return, when it would pass and hold no
-        infinite number; None when it might not. A numpy number column becomes float64 as
-        pandera's coercion makes it (an ``astype``); any other column is coerced by its pandera
-        column's own ``coerce_dtype``; so the values are exactly pandera's, without the
-        validation machinery around them, which costs milliseconds a call: what a served
-        single-row request feels. Anything unusual (a missing or extra column, a value that
-        does not coerce, a boolean that is not 0 or 1, an infinite number) goes to pandera and
-        the infinity check, which find and name every failure."""
+    def _fast_check(self, df: pd.DataFrame) -> pd.DataFrame | list[Failure] | None:
+        """What pandera's validation would give, where it can be told cheaply: the frame it
+        would return, when it would pass and hold no infinite number; or the failures it would
+        list, when the only faults are numeric columns holding values that are not numbers (the
+        commonest bad request); None when anything else might be wrong.
+
+        A numpy number column becomes float64 as pandera's coercion makes it (an ``astype``);
+        any other column is coerced by its pandera column's own ``coerce_dtype``, whose
+        failure cases are the ones pandera's lazy validation reports; so the values and the
+        failures are exactly pandera's, without the validation machinery around them, which
+        costs milliseconds a call (ten and more for a refusal): what a served single-row
+        request feels. Anything else unusual (a missing or extra column, a non-numeric column
+        that does not coerce, a boolean that is not 0 or 1, an infinite number) goes to pandera
+        and the infinity check, which find and name every failure."""
         if len(df.columns) != len(self.columns) or set(df.columns) != set(self.names):
             return None
         columns = self.to_pandera().columns
         coerced: dict[str, Any] = {}
+        failures: list[Failure] = []
         for c in self.columns:
             values = df[c.name]
             numeric = c.kind in ("numeric", "boolean")
@@ -130,6 +138,12 @@ class FeatureSchema:
             elif values.dtype != self._coerced_dtypes.get(c.name):
                 try:
                     values = columns[c.name].coerce_dtype(values)
+                except SchemaError as exc:
+                    if c.kind != "numeric" or exc.failure_cases is None:
+                        return None
+                    failures += [_failure("coerce_dtype", c.name, value, self)
+                                 for value in exc.failure_cases["failure_case"]]
+                    continue
                 except Exception:
                     return None
                 self._coerced_dtypes.setdefault(c.name, values.dtype)
@@ -139,6 +153,8 @@ class FeatureSchema:
                         array[~np.isnan(array)], (0.0, 1.0)).all()):
                     return None
             coerced[c.name] = values
+        if failures:
+            return _distinct(failures)
         return pd.DataFrame(coerced, index=df.index)
 
     def _refuse_infinite(self, df: pd.DataFrame, context: str) -> None:
@@ -184,18 +200,25 @@ class FeatureSchema:
 
 
 def _failures(cases: pd.DataFrame, schema: FeatureSchema) -> list[Failure]:
-    kinds = {c.name: c for c in schema.columns}
-    failures: dict[tuple, Failure] = {}
-    for row in cases.itertuples(index=False):
-        check, column, value = str(row.check), row.column, row.failure_case
-        if check == "column_in_dataframe":
-            f = Failure(str(value), "missing column: the model was trained with it")
-        elif check == "column_in_schema":
-            f = Failure(str(value), "unexpected column: the model was not trained with it")
-        elif check.startswith(("coerce_dtype", "dtype")):
-            col = kinds.get(column)
-            f = Failure(column, f"wrong type: expected {col.kind if col else check}", value)
-        else:
-            f = Failure(column, check, value)
-        failures.setdefault((f.column, f.check, str(f.value)), f)
-    return list(failures.values())
+    """pandera's failure cases as automl's failures, each (column, check, value) once."""
+    return _distinct([_failure(str(row.check), row.column, row.failure_case, schema)
+                      for row in cases.itertuples(index=False)])
+
+
+def _failure(check: str, column: Any, value: Any, schema: FeatureSchema) -> Failure:
+    """One pandera failure case (its check's name, column and failing value) in automl's words."""
+    if check == "column_in_dataframe":
+        return Failure(str(value), "missing column: the model was trained with it")
+    if check == "column_in_schema":
+        return Failure(str(value), "unexpected column: the model was not trained with it")
+    if check.startswith(("coerce_dtype", "dtype")):
+        col = next((c for c in schema.columns if c.name == column), None)
+        return Failure(column, f"wrong type: expected {col.kind if col else check}", value)
+    return Failure(column, check, value)
+
+
+def _distinct(failures: list[Failure]) -> list[Failure]:
+    kept: dict[tuple, Failure] = {}
+    for f in failures:
+        kept.setdefault((f.column, f.check, str(f.value)), f)
+    return list(kept.values())

@@ -71,9 +71,11 @@ def plugin_distribution(model: str) -> str | None:
     return None
 
 
-#: the libraries a saved model is read with: pinned in the image to the versions it was fitted
-#: with, so that the container unpickles what was saved
-_PINNED = ("scikit-learn", "pandas", "numpy", "pandera", "optuna", "scipy")
+#: the libraries a saved model is read with, pinned in the image to the versions it was fitted
+#: with so that the container unpickles what was saved; and the C HTTP parser and event loop
+#: that uvicorn (BentoML's server) takes in place of its pure-Python ones when installed
+_PINNED = ("scikit-learn", "pandas", "numpy", "pandera", "optuna", "scipy", "httptools",
+           "uvloop")
 #: where the CPU builds of torch are published
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 

@@ -50,6 +50,9 @@ from automl.serving.requests import (
 MODEL_VARIABLE = "AUTOML_MODEL"
 #: requests that may wait for the model at once
 QUEUE_VARIABLE = "AUTOML_MAX_QUEUE"
+#: bodies up to this many bytes are parsed and checked on the event loop (a single-row request
+#: takes a few hundred); larger ones in a worker thread
+INLINE_BYTES = 16 * 1024
 _LOG = logging.getLogger("automl.serving")
 
 
@@ -63,10 +66,10 @@ def _model_tag() -> str:
 
 class Predictor:
     """A loaded FitResult behind the HTTP contract. Each request is parsed, cleaned and checked
-    against the schema on its own, off the event loop; checked requests are predicted in
-    adaptive batches (see :mod:`automl.serving.batching`) on one model thread, which drift
-    reports share so that they run one at a time; the rows answered are logged for drift
-    monitoring (see :mod:`automl.serving.monitor`)."""
+    against the schema on its own (on the event loop when small, else in a worker thread);
+    checked requests are predicted in adaptive batches (see :mod:`automl.serving.batching`) on
+    one model thread, which drift reports share so that they run one at a time; the rows
+    answered are logged for drift monitoring (see :mod:`automl.serving.monitor`)."""
 
     def __init__(self, path: str, tag: str) -> None:
         self.result = automl.load(path)
@@ -175,6 +178,18 @@ async def _disconnected(request: Request) -> None:
         await asyncio.Future()  # no word of a disconnect to be had: wait for the work
 
 
+async def _off_loop_if_large(work: Any, body: bytes, content_type: str) -> Any:
+    """``work(body, content_type)``: on the event loop for a body of at most
+    :data:`INLINE_BYTES`, in a worker thread for a larger one. A few rows are parsed and
+    checked in well under a millisecond, less than the hop to a thread and back costs; and
+    under load, many threads preparing small requests at once contend for the GIL with the
+    event loop and the model thread, which halves throughput. A large body could hold the loop
+    for long, so it goes to a thread, where it cannot stall the other requests."""
+    if len(body) <= INLINE_BYTES:
+        return work(body, content_type)
+    return await asyncio.to_thread(work, body, content_type)
+
+
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return JSONResponse(finite_json(body), status_code=status, headers=headers)
 
@@ -189,7 +204,7 @@ async def _answer(request: Request, method: str) -> Response:
             frame = None
             if request.method == "POST":
                 body = await _body(request, predictor.limits)
-                frame = await asyncio.to_thread(predictor.rows, body, content_type)
+                frame = await _off_loop_if_large(predictor.rows, body, content_type)
             report = await predictor.drift(frame)
             form = request.query_params.get("format", "json")
             if form == "html":
@@ -200,7 +215,7 @@ async def _answer(request: Request, method: str) -> Response:
         if method == "predict_proba":
             predictor.refuse_proba()
         body = await _body(request, predictor.limits)
-        frame, checked = await asyncio.to_thread(predictor.prepared, body, content_type)
+        frame, checked = await _off_loop_if_large(predictor.prepared, body, content_type)
         answer = await _unless_gone(request, getattr(predictor, method)(frame, checked))
         return _json(answer) if answer is not None else Response(status_code=499)
     except RequestError as exc:
