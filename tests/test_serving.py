@@ -49,14 +49,16 @@ class Served:
         return json.loads(sample.to_json(orient="records"))
 
 
-def _serve(result: automl.FitResult, frame: pd.DataFrame, name: str) -> Iterator[Served]:
+def _serve(result: automl.FitResult, frame: pd.DataFrame, name: str,
+           workers: int) -> Iterator[Served]:
     tag = result.to_bento(name)
     port = _free_port()
     # the server's log goes to a file: a pipe nobody reads fills up and stalls the server
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "bentoml", "serve", tag, "--host", "127.0.0.1", "--port",
-             str(port)], stdout=subprocess.DEVNULL, stderr=log, env=os.environ.copy())
+             str(port)], stdout=subprocess.DEVNULL, stderr=log,
+            env={**os.environ, "AUTOML_WORKERS": str(workers)})
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(server, url, log)
@@ -89,20 +91,21 @@ def credit_served(credit) -> Iterator[Served]:
     frame = credit.sample(1500, random_state=4).reset_index(drop=True)
     result = automl.fit(frame, "Status", models=["linear", "hist_gradient_boosting"],
                         n_trials=3, verbose=0)
-    yield from _serve(result, frame, "credit-test")
+    # one worker: the batching tests read that worker's batcher counts from /metadata
+    yield from _serve(result, frame, "credit-test", workers=1)
 
 
 @pytest.fixture(scope="module")
 def hpc_served(hpc) -> Iterator[Served]:
     result = automl.fit(hpc, "class", models=["random_forest"], n_trials=2, verbose=0)
-    yield from _serve(result, hpc, "hpc-test")
+    yield from _serve(result, hpc, "hpc-test", workers=2)
 
 
 @pytest.fixture(scope="module")
 def concrete_served(concrete) -> Iterator[Served]:
     result = automl.fit(concrete, "compressive_strength", models=["hist_gradient_boosting"],
                         n_trials=2, verbose=0)
-    yield from _serve(result, concrete, "concrete-test")
+    yield from _serve(result, concrete, "concrete-test", workers=1)
 
 
 @pytest.mark.parametrize("served", ["credit_served", "hpc_served", "concrete_served"])
@@ -368,6 +371,34 @@ def test_hostile_bodies_get_a_json_4xx_and_the_server_keeps_serving(credit_serve
         assert answer.status_code == status, (path, answer.text)
         assert answer.headers["content-type"].startswith("application/json")
         assert path in answer.json()["error"] or method in answer.json()["error"]
+
+
+def test_two_workers_share_one_log_of_what_they_served(hpc_served):
+    s = hpc_served
+    rows = s.rows(10)
+    before = httpx.get(f"{s.url}/metadata", timeout=30).json()
+    assert before["workers"] == 2 and before["monitor"]["shared"]
+    # many small requests at once, so that both workers answer some of them
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda i: s.post("predict", {"rows": rows[i % 10:i % 10 + 1]}
+                                               ).status_code, range(80)))
+    assert set(codes) == {200}
+    seen: dict[int, dict] = {}  # worker: its /metadata
+    for _ in range(60):
+        answer = httpx.get(f"{s.url}/metadata", timeout=30).json()
+        seen[answer["worker"]] = answer
+        if len(seen) == 2:
+            break
+    assert len(seen) == 2  # both workers answered /metadata
+    # whichever worker answers, the log holds every worker's rows
+    for m in seen.values():
+        assert m["monitor"]["logged"] == before["monitor"]["logged"] + 80
+        assert m["monitor"]["served"] == before["monitor"]["served"] + 80
+    assert all(m["batching"]["predict"]["requests"] > 0 for m in seen.values())
+    report = httpx.get(f"{s.url}/drift", timeout=60).json()
+    assert report["recent_rows"] == before["monitor"]["logged"] + 80
 
 
 def test_the_monitor_keeps_schema_columns_only(credit_served):

@@ -12,13 +12,18 @@ Every request is checked against the training schema before it reaches the model
 answers 4xx with ``{"error", "failures"}``, never 5xx; so do unknown routes (404) and methods
 (405). A body past ``AUTOML_MAX_BODY_BYTES`` (16 MiB) answers 413 before it is read whole; a
 full queue (``AUTOML_MAX_QUEUE`` requests waiting) answers 503 with ``Retry-After``.
+``AUTOML_WORKERS`` processes (default: one per core, up to four) answer, sharing one log of
+the rows served.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
+import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -36,6 +41,7 @@ from automl.drift_report import DriftReport
 from automl.errors import AutoMLError, ConfigurationError, DataValidationError
 from automl.serving.batching import MAX_QUEUE, AdaptiveBatcher
 from automl.serving.monitor import ServedLog
+from automl.serving.monitor_share import DIR_VARIABLE
 from automl.serving.requests import (
     MAX_ROWS,
     Limits,
@@ -50,10 +56,36 @@ from automl.serving.requests import (
 MODEL_VARIABLE = "AUTOML_MODEL"
 #: requests that may wait for the model at once
 QUEUE_VARIABLE = "AUTOML_MAX_QUEUE"
+#: worker processes (see :func:`workers`)
+WORKERS_VARIABLE = "AUTOML_WORKERS"
 #: bodies up to this many bytes are parsed and checked on the event loop (a single-row request
 #: takes a few hundred); larger ones in a worker thread
 INLINE_BYTES = 16 * 1024
 _LOG = logging.getLogger("automl.serving")
+
+
+def workers() -> int:
+    """The service's worker processes: ``AUTOML_WORKERS``, else one per core up to four.
+    Each worker loads the model and answers requests on a core of its own (Python runs one
+    thread at a time, so one process cannot use two cores); they share one log of what they
+    served, so the drift check sees every worker's rows."""
+    value = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if not value:
+        return min(os.cpu_count() or 1, 4)
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigurationError(f"{WORKERS_VARIABLE}={value!r}: give a whole number of "
+                                 f"worker processes, 1 or more")
+    return int(value)
+
+
+def _share_the_log(count: int) -> None:
+    """Give the workers one folder to share their served-rows logs in: made by the process
+    that starts them (BentoML copies its environment into every worker) and removed when it
+    exits."""
+    if count > 1 and not os.environ.get(DIR_VARIABLE):
+        folder = tempfile.mkdtemp(prefix="automl-monitor-")
+        os.environ[DIR_VARIABLE] = folder
+        atexit.register(shutil.rmtree, folder, True)
 
 
 def _model_tag() -> str:
@@ -123,7 +155,9 @@ class Predictor:
             raise RequestError(409, [], str(exc)) from None
 
     def metadata(self) -> dict[str, Any]:
-        """Task, metric, model, held-out score, feature schema and versions."""
+        """Task, metric, model, held-out score, feature schema, versions, the worker processes
+        and the one answering (its process id), the served-rows log and this worker's
+        batching counts."""
         r = self.result
         return {"model_tag": self.tag, "task": r.task.value, "metric": r.metric, "model": r.best,
                 "valid_score": r.valid_score, "classes": r.classes, "refitted": r.refitted,
@@ -133,7 +167,7 @@ class Predictor:
                 else "full",
                 "deployed": None if r.deployed is None else r.deployed.describe(),
                 "max_rows": MAX_ROWS, "limits": vars(self.limits), "versions": r.versions,
-                "monitor": self.log.describe(),
+                "workers": workers(), "worker": os.getpid(), "monitor": self.log.describe(),
                 "batching": {"predict": self.labels.describe(),
                              "predict_proba": self.probabilities.describe()}}
 
@@ -315,9 +349,11 @@ def image_from(spec: dict[str, Any] | None) -> Any:
 
 
 _TAG = _model_tag()
+_WORKERS = workers()
+_share_the_log(_WORKERS)
 
 
-@bentoml.service(name="automl", traffic={"timeout": 60},
+@bentoml.service(name="automl", traffic={"timeout": 60}, workers=_WORKERS,
                  image=image_from(getattr(bentoml.use_arguments(), "image", None)))
 @bentoml.asgi_app(app, path="/")
 class AutoMLService:
