@@ -1,27 +1,36 @@
-"""AutoGluon's serving figures for `benchmarks/serving_latency.py`, run in AutoGluon's own
-interpreter (`.bench-envs/autogluon`): TRAIN and TEST pickles of the split, the budget and the
-repeats in; one JSON line out (single-row p50 and p99 in ms, 1,000-row rows/s, test ROC AUC and
-the best model's name), after a medium_quality fit and `persist()`.
+"""AutoGluon's side of `benchmarks/serving_latency.py`, run in AutoGluon's own interpreter
+(`.bench-envs/autogluon`), in two steps:
 
-    .bench-envs/autogluon/bin/python benchmarks/autogluon_serving.py TRAIN TEST BUDGET REPEATS
+- ``fit``: a medium_quality fit of the TRAIN pickle on the budget, saved to PATH, then, after
+  `persist()`, its in-process figures on the TEST pickle as one JSON line (single-row p50 and
+  p99 in ms, 1,000-row rows/s, test ROC AUC, the best model's name).
+- ``serve``: the predictor saved at PATH, persisted, behind a minimal HTTP service on
+  127.0.0.1:PORT: ``POST /predict_proba`` with ``{"rows": [...]}`` answers
+  ``{"classes", "probabilities"}`` as automl's service does, ``GET /readyz`` 200 once it is
+  loaded. AutoGluon ships no server: this is the least one could put in front of it (uvicorn
+  with httptools and uvloop, one process, no request checks), so its HTTP figures are a lower
+  bound on what serving it costs.
+
+    .bench-envs/autogluon/bin/python benchmarks/autogluon_serving.py fit TRAIN TEST BUDGET \\
+        REPEATS PATH
+    .bench-envs/autogluon/bin/python benchmarks/autogluon_serving.py serve PATH PORT
 """
 
 import json
 import sys
-import tempfile
 import time
 
 import numpy as np
 import pandas as pd
 from autogluon.tabular import TabularPredictor
-from sklearn.metrics import roc_auc_score
 
 
-def main() -> None:
-    train, test = pd.read_pickle(sys.argv[1]), pd.read_pickle(sys.argv[2])
-    budget, repeats = float(sys.argv[3]), int(sys.argv[4])
-    predictor = TabularPredictor(label="Status", eval_metric="roc_auc",
-                                 path=tempfile.mkdtemp(), verbosity=0)
+def fit(train_path: str, test_path: str, budget: float, repeats: int, path: str) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    train, test = pd.read_pickle(train_path), pd.read_pickle(test_path)
+    predictor = TabularPredictor(label="Status", eval_metric="roc_auc", path=path,
+                                 verbosity=0)
     predictor.fit(train, time_limit=budget, presets="medium_quality", num_cpus=2, num_gpus=0)
     predictor.persist()
     X = test.drop(columns="Status")
@@ -44,5 +53,32 @@ def main() -> None:
                       "model": predictor.model_best}))
 
 
+def serve(path: str, port: int) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    predictor = TabularPredictor.load(path)
+    predictor.persist()
+
+    async def predict_proba(request: Request) -> JSONResponse:
+        rows = (await request.json())["rows"]
+        proba = predictor.predict_proba(pd.DataFrame.from_records(rows))
+        return JSONResponse({"classes": [str(c) for c in proba.columns],
+                             "probabilities": proba.to_numpy().tolist()})
+
+    async def ready(request: Request) -> JSONResponse:
+        return JSONResponse({"ready": True})
+
+    app = Starlette(routes=[Route("/predict_proba", predict_proba, methods=["POST"]),
+                            Route("/readyz", ready)])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "fit":
+        fit(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+    else:
+        serve(sys.argv[2], int(sys.argv[3]))

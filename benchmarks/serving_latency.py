@@ -12,7 +12,9 @@ answers, dropped connections and the server's memory before and after.
 
 With `.bench-envs/autogluon` (`python -m benchmarks setup autogluon`), AutoGluon's
 `TabularPredictor` (medium_quality, the same split and budget, after `persist()`) is measured
-beside them in its own interpreter; without it, its row says so.
+beside them: in process in its own interpreter, and over HTTP behind the least server one could
+put in front of it (benchmarks/autogluon_serving.py: uvicorn, one process, no request checks),
+timed by the same client; without it, its row says so.
 
     .venv/bin/python -m benchmarks.serving_latency --out benchmarks/results/serving.md
 """
@@ -75,10 +77,14 @@ def _body(frame: pd.DataFrame) -> bytes:
     return json.dumps({"rows": json.loads(frame.to_json(orient="records"))}).encode()
 
 
-def wait_ready(url: str, seconds: float = 120) -> None:
-    """Return once ``url``'s ``/readyz`` answers 200; RuntimeError after ``seconds``."""
+def wait_ready(url: str, seconds: float = 120,
+               process: subprocess.Popen | None = None) -> None:
+    """Return once ``url``'s ``/readyz`` answers 200; RuntimeError after ``seconds``, or as
+    soon as ``process`` (the server's, when given) has exited."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                 return
@@ -89,17 +95,20 @@ def wait_ready(url: str, seconds: float = 120) -> None:
 
 
 class Server:
-    """`bentoml serve TAG` on a free loopback port, for the length of a ``with``."""
+    """A server on a free loopback port, for the length of a ``with``: `bentoml serve TAG`, or
+    ``command`` with the port added as its last argument."""
 
-    def __init__(self, tag: str) -> None:
-        self.tag, self.port = tag, _free_port()
+    def __init__(self, tag: str = "", command: list[str] | None = None) -> None:
+        self.port = _free_port()
+        self.command = [*command, str(self.port)] if command else [
+            sys.executable, "-m", "bentoml", "serve", tag, "--host", "127.0.0.1", "--port",
+            str(self.port)]
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bentoml", "serve", self.tag, "--host", "127.0.0.1",
-             "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_ready(self.url)
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_ready(self.url, 300, self.process)
         return self
 
     def memory_mb(self) -> float:
@@ -118,34 +127,40 @@ def _case(name: str, ms: np.ndarray, rows: int) -> dict:
             "p99 ms": float(np.percentile(ms, 99)), "rows/s": rows / (np.median(ms) / 1000)}
 
 
+def _http_cases(label: str, url: str, X: pd.DataFrame, thousand: pd.DataFrame,
+                repeats: int) -> list[dict]:
+    """Single-row and 1,000-row ``/predict_proba`` timings over one keep-alive client."""
+    singles = [_body(X.iloc[i:i + 1]) for i in range(repeats)]
+    big = _body(thousand)
+    with httpx.Client(timeout=60, headers=_JSON) as client:
+        post = f"{url}/predict_proba"
+        for i in range(20):
+            client.post(post, content=singles[i % len(singles)]).raise_for_status()
+        return [_case(f"{label}: HTTP, 1 row", _timed(
+                    lambda i: client.post(post, content=singles[i]), repeats), 1),
+                _case(f"{label}: HTTP, 1,000 rows", _timed(
+                    lambda i: client.post(post, content=big), max(repeats // 20, 5)), 1000)]
+
+
 def measure_model(label: str, result: automl.FitResult, served: automl.FitResult,
-                  test: pd.DataFrame, repeats: int, full: bool) -> tuple[list[dict], Server]:
-    """HTTP and in-process timings of one model; returns them and the (stopped) server."""
+                  test: pd.DataFrame, repeats: int, full: bool) -> list[dict]:
+    """HTTP and in-process timings of one model, with its test ROC AUC."""
     from sklearn.metrics import roc_auc_score
 
     X = test.drop(columns="Status")
     auc = roc_auc_score(test["Status"] == "good", served.predict_proba(test)["good"])
     thousand = X.sample(1000, replace=True, random_state=0)
-    singles = [_body(X.iloc[i:i + 1]) for i in range(repeats)]
-    big = _body(thousand)
-    server = Server(result.to_bento(f"credit-bench-{label}", full=full))
-    with server, httpx.Client(timeout=60, headers=_JSON) as client:
-        post = f"{server.url}/predict_proba"
-        for i in range(20):
-            client.post(post, content=singles[i % len(singles)])
-        cases = [
-            _case(f"{label}: HTTP, 1 row", _timed(
-                lambda i: client.post(post, content=singles[i]), repeats), 1),
-            _case(f"{label}: in process, 1 row", _timed(
-                lambda i: served.predict_proba(X.iloc[i:i + 1]), repeats), 1),
-            _case(f"{label}: HTTP, 1,000 rows", _timed(
-                lambda i: client.post(post, content=big), max(repeats // 20, 5)), 1000),
-            _case(f"{label}: in process, 1,000 rows", _timed(
-                lambda i: served.predict_proba(thousand), max(repeats // 20, 5)), 1000),
-        ]
+    with Server(result.to_bento(f"credit-bench-{label}", full=full)) as server:
+        single, batch = _http_cases(label, server.url, X, thousand, repeats)
+    cases = [single,
+             _case(f"{label}: in process, 1 row", _timed(
+                 lambda i: served.predict_proba(X.iloc[i:i + 1]), repeats), 1),
+             batch,
+             _case(f"{label}: in process, 1,000 rows", _timed(
+                 lambda i: served.predict_proba(thousand), max(repeats // 20, 5)), 1000)]
     for c in cases:
         c["test ROC AUC"] = auc
-    return cases, server
+    return cases
 
 
 def load_run(result: automl.FitResult, test: pd.DataFrame, requests: int, clients: int) -> list:
@@ -156,11 +171,12 @@ def load_run(result: automl.FitResult, test: pd.DataFrame, requests: int, client
     expected = list(served.predict(X))
     runs = []
     with Server(result.to_bento("credit-bench-load")) as server:
+        workers = httpx.get(f"{server.url}/metadata", timeout=30).json()["workers"]
         for bad_every in (None, 5):
             before = server.memory_mb()
             outcome = _hammer(server.url, X, expected, requests, clients, bad_every)
             outcome.update(memory_before_mb=before, memory_after_mb=server.memory_mb(),
-                           bad_every=bad_every)
+                           bad_every=bad_every, workers=workers)
             runs.append(outcome)
     return runs
 
@@ -207,22 +223,31 @@ def _hammer(url: str, X: pd.DataFrame, expected: list, requests: int, clients: i
 
 
 def autogluon(train: pd.DataFrame, test: pd.DataFrame, budget: float, repeats: int) -> list:
-    """AutoGluon's figures from its own interpreter, or an empty list without it."""
+    """AutoGluon's figures, in process from its own interpreter and over HTTP from the same
+    client as automl's (see benchmarks/autogluon_serving.py), or an empty list without it."""
     if not AUTOGLUON.exists():
         return []
+    script = str(Path(__file__).with_name("autogluon_serving.py"))
+    X = test.drop(columns="Status")
     with tempfile.TemporaryDirectory() as tmp:
         train.to_pickle(f"{tmp}/train.pkl")
         test.to_pickle(f"{tmp}/test.pkl")
-        out = subprocess.run([str(AUTOGLUON), str(Path(__file__).with_name(
-                              "autogluon_serving.py")), f"{tmp}/train.pkl",
-                              f"{tmp}/test.pkl", str(budget), str(repeats)],
+        out = subprocess.run([str(AUTOGLUON), script, "fit", f"{tmp}/train.pkl",
+                              f"{tmp}/test.pkl", str(budget), str(repeats), f"{tmp}/model"],
                              capture_output=True, text=True, check=True)
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    return [{"case": f"AutoGluon ({r['model']}, persisted): in process, 1 row",
-             "p50 ms": r["p50"], "p99 ms": r["p99"], "rows/s": 1000 / r["p50"],
-             "test ROC AUC": r["auc"]},
-            {"case": "AutoGluon: in process, 1,000 rows", "p50 ms": 1000 / r["rows_s"] * 1000,
-             "p99 ms": float("nan"), "rows/s": r["rows_s"], "test ROC AUC": r["auc"]}]
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        with Server(command=[str(AUTOGLUON), script, "serve", f"{tmp}/model"]) as server:
+            single, batch = _http_cases("AutoGluon", server.url, X,
+                                        X.sample(1000, replace=True, random_state=0), repeats)
+    cases = [single,
+             {"case": f"AutoGluon ({r['model']}, persisted): in process, 1 row",
+              "p50 ms": r["p50"], "p99 ms": r["p99"], "rows/s": 1000 / r["p50"]},
+             batch,
+             {"case": "AutoGluon: in process, 1,000 rows", "p50 ms": 1000 / r["rows_s"] * 1000,
+              "p99 ms": float("nan"), "rows/s": r["rows_s"]}]
+    for c in cases:
+        c["test ROC AUC"] = r["auc"]
+    return cases
 
 
 def report(result: automl.FitResult, cases: list[dict], loads: list[dict], args) -> str:
@@ -236,7 +261,10 @@ def report(result: automl.FitResult, cases: list[dict], loads: list[dict], args)
              f"`{' + '.join(d.params) if d else '(none)'}`. {args.repeats} sequential single-row "
              f"requests (`/predict_proba`, one keep-alive client on loopback), "
              f"{max(args.repeats // 20, 5)} of 1,000 rows; in-process timings include the "
-             f"cleaning and the schema check.\n",
+             f"cleaning and the schema check. automl's server runs its default "
+             f"{loads[0]['workers']} worker process(es) (`AUTOML_WORKERS`); AutoGluon's is one "
+             f"uvicorn "
+             f"process without request checks (benchmarks/autogluon_serving.py).\n",
              "| case | p50 ms | p99 ms | rows/s | test ROC AUC |", "|---|---|---|---|---|"]
     lines += [f"| {c['case']} | {c['p50 ms']:.2f} | {c['p99 ms']:.2f} | {c['rows/s']:,.0f} | "
               f"{c['test ROC AUC']:.4f} |" for c in cases]
@@ -273,7 +301,7 @@ def main() -> None:
     cases: list[dict] = []
     for label, full in [("full", True), ("deployed", False)]:
         served = result if full else result.deployable()
-        cases += measure_model(label, result, served, test, args.repeats, full)[0]
+        cases += measure_model(label, result, served, test, args.repeats, full)
     cases += autogluon(train, test, args.budget, args.repeats)
     loads = load_run(result, test, args.requests, args.clients)
     text = report(result, cases, loads, args)

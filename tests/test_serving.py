@@ -22,6 +22,7 @@ import pytest
 
 import automl
 from automl.serving.requests import MAX_ROWS
+from benchmarks.serving_latency import wait_ready
 
 
 def _free_port() -> int:
@@ -72,18 +73,11 @@ def _serve(result: automl.FitResult, frame: pd.DataFrame, name: str,
 
 
 def _wait_ready(server: subprocess.Popen, url: str, log) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"server exited: {log.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("server not ready within 90 s")
+    try:
+        wait_ready(url, 90, server)
+    except RuntimeError as exc:
+        log.seek(0)
+        raise RuntimeError(f"{exc}: {log.read().decode()[-2000:]}") from None
 
 
 @pytest.fixture(scope="module")

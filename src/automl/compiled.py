@@ -236,6 +236,7 @@ class CompiledPipeline:
                  layout: FeatureLayout | None = None) -> None:
         self.pipeline, self.prep = pipeline, prep
         self.model = pipeline.named_steps["model"]
+        self.classifier = is_classifier(self.model)
         self.compiler, self.layout = compiler, layout
         self.fast = None if compiler is None or layout is None else compiler(self.model, layout)
 
@@ -258,7 +259,7 @@ class CompiledPipeline:
         if self.fast is None:
             return self.model.predict(self._input(X))
         out = self.fast(self.prep.matrix(X))
-        return self.model.classes_[np.argmax(out, axis=1)] if is_classifier(self.model) else out
+        return self.model.classes_[np.argmax(out, axis=1)] if self.classifier else out
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """The model's class probabilities (as for :meth:`predict`)."""
@@ -296,11 +297,8 @@ def compile_pipeline(pipeline: Any, sample: pd.DataFrame,
             _same(prep.transform(rows.iloc[:1]), fitted.transform(rows.iloc[:1]))
     except (AssertionError, ValueError, TypeError, KeyError, AttributeError):
         return pipeline
-    compiled = CompiledPipeline(pipeline, prep)
-    if compiler is not None:
-        with_model = _with_model(pipeline, prep, compiler, sample)
-        compiled = with_model or compiled
-    return compiled
+    with_model = None if compiler is None else _with_model(pipeline, prep, compiler, sample)
+    return with_model or CompiledPipeline(pipeline, prep)
 
 
 def _with_model(pipeline: Pipeline, prep: CompiledPrep, compiler: Callable[..., Any],
