@@ -2,7 +2,13 @@
 
     python -m benchmarks setup                       # the peers' own environments
     python -m benchmarks run --budget 30 --out benchmarks/results/suite-30s
+    python -m benchmarks run --budget 30 --seeds 0 1 2 --suite first --out results/seeds-30s
     python -m benchmarks report benchmarks/results/suite-30s
+
+``--suite`` picks the tables: ``all`` (default; the first eight and nineteen more), ``first``
+(the eight the search was first developed on) or ``broader`` (the nineteen); ``--tables`` names
+them one by one. ``--seeds`` runs each pair once per seed (a different split and fit seed each);
+the report gives the spread across seeds.
 
 Each (framework, table) runs in its own process, with the interpreter of the framework's
 environment: ours for automl and the floor, ``.bench-envs/<name>`` for a peer (see
@@ -22,7 +28,7 @@ from pathlib import Path
 
 from benchmarks.frameworks import RUNNERS
 from benchmarks.report import write
-from benchmarks.suite import TABLES
+from benchmarks.suite import SUITES, TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVS = ROOT / ".bench-envs"
@@ -69,24 +75,33 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     (out / "records").mkdir(parents=True, exist_ok=True)
     frameworks = [f for f in args.frameworks if _available(f)]
-    for table in args.tables:
-        for framework in frameworks:
-            record = out / "records" / f"{table}__{framework}.json"
-            if record.exists() and not args.again:
-                continue
-            command = [str(interpreter(framework)), "-m", "benchmarks.worker", framework, table,
-                       "--budget", str(args.budget), "--seed", str(args.seed),
-                       "--out", str(record)]
-            started = time.perf_counter()
-            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                                  timeout=args.budget * 4 + 300)
-            took = time.perf_counter() - started
-            if done.returncode != 0 or not record.exists():
-                print(f"{table:12} {framework:10} FAILED ({done.returncode}): "
-                      f"{done.stderr.strip().splitlines()[-1:] }", flush=True)
-                continue
-            print(f"{table:12} {framework:10} done in {took:.0f}s", flush=True)
+    tables = args.tables or SUITES[args.suite]
+    for seed in args.seeds:
+        for table in tables:
+            for framework in frameworks:
+                _run_pair(out, framework, table, seed, args)
     print(f"report: {write(out, machine())}")
+
+
+def _run_pair(out: Path, framework: str, table: str, seed: int, args: argparse.Namespace
+              ) -> None:
+    """One (framework, table, seed) in its own process, unless its record exists."""
+    # seed 0 keeps the name records had before runs took several seeds
+    suffix = "" if seed == 0 else f"__seed{seed}"
+    record = out / "records" / f"{table}__{framework}{suffix}.json"
+    if record.exists() and not args.again:
+        return
+    command = [str(interpreter(framework)), "-m", "benchmarks.worker", framework, table,
+               "--budget", str(args.budget), "--seed", str(seed), "--out", str(record)]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                          timeout=args.budget * 4 + 300)
+    took = time.perf_counter() - started
+    if done.returncode != 0 or not record.exists():
+        print(f"{table:15} {framework:10} seed {seed} FAILED ({done.returncode}): "
+              f"{done.stderr.strip().splitlines()[-1:]}", flush=True)
+        return
+    print(f"{table:15} {framework:10} seed {seed} done in {took:.0f}s", flush=True)
 
 
 def _available(framework: str) -> bool:
@@ -103,11 +118,14 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p_setup = sub.add_parser("setup", help="create the peers' environments")
-    p_setup.add_argument("peers", nargs="*", default=list(PEERS), choices=PEERS)
+    # no choices= here: argparse checks a nargs="*" default list against them as one value
+    p_setup.add_argument("peers", nargs="*", help=f"any of {', '.join(PEERS)} (default: all)")
     p_run = sub.add_parser("run", help="run the suite and write the report")
     p_run.add_argument("--budget", type=float, default=30.0)
-    p_run.add_argument("--seed", type=int, default=0)
-    p_run.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
+    p_run.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p_run.add_argument("--suite", choices=list(SUITES), default="all")
+    p_run.add_argument("--tables", nargs="+", choices=list(TABLES), metavar="TABLE",
+                       help="these tables instead of --suite's")
     p_run.add_argument("--frameworks", nargs="+", default=["automl", *PEERS, "hgb"],
                        choices=list(RUNNERS))
     p_run.add_argument("--out", required=True, help="folder for records and the report")
@@ -117,7 +135,11 @@ def main(argv: list[str] | None = None) -> None:
     p_report.add_argument("folder")
     args = parser.parse_args(argv)
     if args.command == "setup":
-        setup(args.peers)
+        unknown = sorted(set(args.peers) - set(PEERS))
+        if unknown:
+            parser.error(f"setup: unknown peer(s) {', '.join(unknown)}; the peers are "
+                         f"{', '.join(PEERS)}")
+        setup(args.peers or list(PEERS))
     elif args.command == "run":
         run(args)
     else:

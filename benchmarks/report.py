@@ -1,6 +1,7 @@
 """Turn a run's records into the comparison: per table the score and its normalised value, per
-framework the mean normalised score, the mean rank, the worst wall time and the memory; written as
-markdown, CSV and a plot."""
+framework the mean normalised score, the mean rank (each with its spread across seeds, when the
+run has several), the worst wall time and the memory, and every table where automl fell below
+the default HistGradientBoosting; written as markdown, CSV and a plot."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ def load_records(folder: Path) -> pd.DataFrame:
 
 def normalise(records: pd.DataFrame) -> pd.DataFrame:
     """Add ``normalised`` ((score - constant) / (best - constant), best being the best framework
-    on that table in this run) and ``rank`` (1 is best, ties share the mean rank)."""
+    on that table and seed in this run) and ``rank`` (1 is best, ties share the mean rank)."""
     out = []
-    for _, group in records.groupby("table", sort=False):
+    for _, group in records.groupby(["table", "seed"], sort=False):
         group = group.copy()
         higher = group["metric"].iloc[0] == "roc_auc"
         best = group["score"].max() if higher else group["score"].min()
@@ -34,17 +35,36 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(records: pd.DataFrame) -> pd.DataFrame:
-    """Per framework: mean normalised score, mean rank, worst wall, fits over the limit, median
-    peak memory."""
+    """Per framework: mean normalised score and mean rank over every (table, seed), their
+    standard deviations across seeds (of each seed's mean; 0 with one seed), worst wall, fits
+    over the limit, median peak memory."""
     by = records.groupby("framework")
+    per_seed = records.groupby(["framework", "seed"])[["normalised", "rank"]].mean()
+    spread = per_seed.groupby("framework").std(ddof=1).fillna(0.0)
     frame = pd.DataFrame({
         "mean normalised score": by["normalised"].mean(),
+        "sd across seeds": spread["normalised"],
         "mean rank": by["rank"].mean(),
+        "rank sd across seeds": spread["rank"],
         "max fit (s)": by["fit_seconds"].max(),
         "fits over budget x1.05+1s": by["within_limit"].apply(lambda s: int((~s).sum())),
         "median peak memory (MB)": by["peak_memory_mb"].median(),
     })
     return frame.sort_values("mean rank")
+
+
+def shortfalls(records: pd.DataFrame, framework: str = "automl", floor: str = "hgb"
+               ) -> pd.DataFrame:
+    """Every (table, seed) where ``framework`` scored below ``floor``, by how much of the gap
+    between the constant predictor and the best framework (the difference of their normalised
+    scores), worst first."""
+    wide = records.pivot_table(index=["table", "seed"], columns="framework",
+                               values="normalised")
+    if framework not in wide or floor not in wide:
+        return pd.DataFrame(columns=["table", "seed", "shortfall"])
+    gap = (wide[floor] - wide[framework]).dropna()
+    lost = gap[gap > 0].sort_values(ascending=False)
+    return lost.rename("shortfall").reset_index()
 
 
 def _fmt(value: float) -> str:
@@ -56,34 +76,50 @@ def _fmt(value: float) -> str:
 
 
 def markdown(records: pd.DataFrame, machine: str) -> str:
-    """The run as a markdown page: the score table, then the summary, then the details."""
-    frameworks = list(summary(records).index)
+    """The run as a markdown page: the score table (the mean over seeds, ± their standard
+    deviation), the summary, automl's shortfalls against the default HistGradientBoosting,
+    then the details."""
+    table_ = summary(records)
+    frameworks = list(table_.index)
     budget = records["budget"].iloc[0]
-    lines = [f"# Suite at {budget:g} s, seed {records['seed'].iloc[0]}", "", machine, "",
+    seeds = sorted(records["seed"].unique())
+    several = len(seeds) > 1
+    lines = [f"# Suite at {budget:g} s, seed{'s' if several else ''} "
+             f"{', '.join(str(s) for s in seeds)}", "", machine, "",
              "| table | metric | " + " | ".join(frameworks) + " | constant |",
              "|---|---|" + "---|" * (len(frameworks) + 1)]
     for table, group in records.groupby("table", sort=False):
-        by = group.set_index("framework")
+        score = group.groupby("framework")["score"].agg(["mean", "std"])
+        rank = group.groupby("framework")["rank"].mean()
         cells = []
         for fw in frameworks:
-            if fw not in by.index:
+            if fw not in score.index:
                 cells.append("—")
                 continue
-            cell = _fmt(by.loc[fw, "score"])
-            cells.append(f"**{cell}**" if by.loc[fw, "rank"] == 1 else cell)
+            cell = _fmt(score.loc[fw, "mean"])
+            if several and pd.notna(score.loc[fw, "std"]):
+                cell += f" ± {_fmt(score.loc[fw, 'std'])}"
+            cells.append(f"**{cell}**" if rank[fw] == rank.min() else cell)
         lines.append(f"| {table} | {group['metric'].iloc[0]} | " + " | ".join(cells)
-                     + f" | {_fmt(group['constant'].iloc[0])} |")
-    lines += ["", "| framework | " + " | ".join(summary(records).columns) + " |",
-              "|---|" + "---|" * len(summary(records).columns)]
-    for fw, row in summary(records).iterrows():
-        lines.append(f"| {fw} | {row.iloc[0]:.4f} | {row.iloc[1]:.2f} | {row.iloc[2]:.1f} | "
-                     f"{int(row.iloc[3])} | {row.iloc[4]:.0f} |")
+                     + f" | {_fmt(group['constant'].mean())} |")
+    lines += ["", "| framework | " + " | ".join(table_.columns) + " |",
+              "|---|" + "---|" * len(table_.columns)]
+    for fw, row in table_.iterrows():
+        lines.append(f"| {fw} | {row.iloc[0]:.4f} | {row.iloc[1]:.4f} | {row.iloc[2]:.2f} | "
+                     f"{row.iloc[3]:.2f} | {row.iloc[4]:.1f} | {int(row.iloc[5])} | "
+                     f"{row.iloc[6]:.0f} |")
+    lost = shortfalls(records)
+    lines += ["", f"automl below the default HistGradientBoosting on {len(lost)} of "
+              f"{records.groupby(['table', 'seed']).ngroups} (table, seed) pairs"
+              + (", by this share of the gap between the constant predictor and the best "
+                 "framework:" if len(lost) else "."), ""]
+    lines += [f"- {r.table}, seed {r.seed}: {r.shortfall:.4f}" for r in lost.itertuples()]
     lines += ["", "Per run: normalised score, accuracy or R², fit and predict seconds, peak "
               "memory, and what the framework chose.", "",
-              "| table | framework | normalised | side | fit s | predict s | MB | chose |",
-              "|---|---|---|---|---|---|---|---|"]
-    for _, r in records.sort_values(["table", "rank"]).iterrows():
-        lines.append(f"| {r['table']} | {r['framework']} | {r['normalised']:.4f} | "
+              "| table | seed | framework | normalised | side | fit s | predict s | MB | chose |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for _, r in records.sort_values(["table", "seed", "rank"]).iterrows():
+        lines.append(f"| {r['table']} | {r['seed']} | {r['framework']} | {r['normalised']:.4f} | "
                      f"{r['side_metric']} {r['side_score']:.4f} | {r['fit_seconds']:.1f} | "
                      f"{r['predict_seconds']:.3f} | {r['peak_memory_mb']:.0f} | {r['note']} |")
     return "\n".join(lines) + "\n"
@@ -96,7 +132,7 @@ def plot(records: pd.DataFrame, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    pivot = records.pivot(index="table", columns="framework", values="normalised")
+    pivot = records.pivot_table(index="table", columns="framework", values="normalised")
     pivot = pivot[list(summary(records).index)]
     ax = pivot.plot.bar(figsize=(11, 4.5), width=0.8)
     ax.set_ylabel("normalised score (1 = best in run)")
