@@ -121,13 +121,23 @@ def run_hgb(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: list
     return Run(np.asarray(pred, dtype=float), fit_s, pred_s, "default")
 
 
+#: the most levels HistGradientBoosting takes in a categorical column (its max_bins)
+_MAX_LEVELS = 255
+
+
 def _as_categories(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Text columns as categories; one with more levels than HistGradientBoosting takes (an
+    id-like column) as the level's number instead, unseen levels missing."""
     train, test = train.copy(), test.copy()
     for column in train.columns:
         if not pd.api.types.is_numeric_dtype(train[column]):
             levels = pd.Index(train[column].dropna().astype(str).unique())
             train[column] = pd.Categorical(train[column].astype(str), categories=levels)
             test[column] = pd.Categorical(test[column].astype(str), categories=levels)
+            if len(levels) > _MAX_LEVELS:
+                for frame in (train, test):
+                    codes = frame[column].cat.codes.astype(float)
+                    frame[column] = codes.where(codes >= 0)
     return train, test
 
 
