@@ -60,7 +60,9 @@ class PluginError(AutoMLError):
 
 
 class ModelLoadError(AutoMLError):
-    """A saved model directory is missing, incomplete or from an incompatible version."""
+    """A saved model directory is missing, incomplete, damaged, changed since it was saved,
+    unsigned where a signature is required, or from an incompatible version; the message
+    names the file."""
 
 
 class SearchError(AutoMLError):
@@ -71,6 +73,11 @@ class SearchError(AutoMLError):
 class StorageError(AutoMLError):
     """The storage of a shared search (``storage=``) cannot be reached or does not hold what the
     search needs: the message names the storage, what failed and how to go on."""
+
+
+class ModelVersionWarning(UserWarning):
+    """A saved model was written with other library versions than are installed; the message
+    names each one."""
 
 
 class DataWarning(UserWarning):

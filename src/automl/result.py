@@ -20,8 +20,15 @@ from automl.data_report import DataReport
 from automl.deployment import DEPLOYED_NAME, Deployment
 from automl.diagnosis import Scored
 from automl.ensemble import ENSEMBLE_NAME
-from automl.errors import ConfigurationError, DataValidationError, Failure, ModelLoadError
+from automl.errors import (
+    ConfigurationError,
+    DataValidationError,
+    Failure,
+    ModelLoadError,
+    ModelVersionWarning,
+)
 from automl.metrics import get_metric
+from automl.model_files import META_FILE, manifest, read_json, signed, verify, write_atomically
 from automl.profile import encode_target
 from automl.reference import Reference
 from automl.schema import FeatureSchema
@@ -32,12 +39,12 @@ if TYPE_CHECKING:
     from automl.drift_report import DriftReport
     from automl.evaluation import Evaluation
 
-#: bumped whenever the saved layout changes; load refuses other formats
-FORMAT_VERSION = 2
+#: bumped whenever the saved layout changes; load refuses other formats (3: the manifest)
+FORMAT_VERSION = 3
 _PIPELINE_FILE = "pipeline.joblib"
 _CLEANING_FILE = "cleaning.joblib"
 _REPORT_FILE = "data_report.json"
-_META_FILE = "metadata.json"
+_META_FILE = META_FILE
 _BOARD_FILE = "leaderboard.json"
 _DEPLOYED_FILE = "deployed.joblib"
 
@@ -259,15 +266,25 @@ class FitResult:
         return encode_target(y, self.classes)
 
     def save(self, path: str | Path) -> Path:
-        """Write the model to directory ``path`` (created): the pipeline, the cleaning steps,
-        the schema (JSON and pandera YAML), the leaderboard, the data report, the training
-        reference (``reference.joblib``: a sample of at most 5,000 training rows, for
-        evaluation and drift monitoring) and ``metadata.json`` with the versions used and the
-        held-out score."""
+        """Write the model to directory ``path``: the pipeline, the cleaning steps, the schema
+        (JSON and pandera YAML), the leaderboard, the data report, the training reference
+        (``reference.joblib``: a sample of at most 5,000 training rows, for evaluation and
+        drift monitoring) and ``metadata.json`` with the versions used, the held-out score and
+        the manifest of every file (their SHA-256; signed with ``AUTOML_SIGNING_KEY`` when it
+        is set, see :mod:`automl.model_files`). The directory is written beside ``path`` and
+        renamed into place, so a save that fails leaves an earlier model there whole. Raises
+        :class:`ConfigurationError` when ``path`` is a directory that holds something other
+        than a saved model."""
+        out = Path(path)
+        if out.exists() and (not out.is_dir() or (any(out.iterdir())
+                                                  and not (out / _META_FILE).is_file())):
+            raise ConfigurationError(f"{out} exists and is not a saved automl model: choose "
+                                     f"a new path (a save replaces the directory whole)")
+        return write_atomically(out, self._write)
+
+    def _write(self, out: Path) -> None:
         import joblib
 
-        out = Path(path)
-        out.mkdir(parents=True, exist_ok=True)
         joblib.dump(self.pipeline, out / _PIPELINE_FILE)
         joblib.dump(self.cleaning, out / _CLEANING_FILE)
         self.data_report.save(out / _REPORT_FILE)
@@ -275,8 +292,6 @@ class FitResult:
             self.reference.save(out)
         if self.deployed is not None:
             joblib.dump(self.deployed, out / _DEPLOYED_FILE)
-        else:
-            (out / _DEPLOYED_FILE).unlink(missing_ok=True)
         self.feature_schema.save(out)
         self.leaderboard.to_json(out / _BOARD_FILE, orient="records", indent=2)
         meta = {"format_version": FORMAT_VERSION, "task": self.task.value, "metric": self.metric,
@@ -285,9 +300,11 @@ class FitResult:
                 "refitted": self.refitted, "fit_seconds": self.fit_seconds,
                 "dropped_columns": self.dropped_columns, "versions": self.versions,
                 "held_out": None if self.held_out is None else asdict(self.held_out),
-                "deployed": None if self.deployed is None else self.deployed.describe()}
-        (out / _META_FILE).write_text(json.dumps(meta, indent=2, default=_json_default))
-        return out
+                "deployed": None if self.deployed is None else self.deployed.describe(),
+                "manifest": manifest(out)}
+        # signed as it will read back: plain JSON values
+        meta = signed(json.loads(json.dumps(meta, default=_json_default)))
+        (out / _META_FILE).write_text(json.dumps(meta, indent=2))
 
     def to_bento(self, name: str | None = None, *, full: bool = False) -> str:
         """Save the model, put it in the BentoML model store and build a Bento whose service
@@ -314,45 +331,76 @@ def _json_default(value: Any) -> Any:
 
 
 def load(path: str | Path) -> FitResult:
-    """Read a model written by :meth:`FitResult.save`.
+    """Read a model written by :meth:`FitResult.save`, checking every file against the saved
+    manifest (and its signature, with ``AUTOML_SIGNING_KEY``) before anything is unpickled.
 
-    Raises :class:`ModelLoadError` when the directory is not a saved model or was written in a
-    format this version of automl does not read.
+    Raises :class:`ModelLoadError`, naming the file, when the directory is not a saved model,
+    was written in a format this automl does not read, or has a file missing, added, changed
+    or unreadable; warns (:class:`ModelVersionWarning`) when the libraries it was saved with
+    differ from those installed.
     """
     import joblib
 
     src = Path(path)
-    meta_file = src / _META_FILE
-    if not meta_file.is_file():
+    if not (src / _META_FILE).is_file():
         raise ModelLoadError(f"{src} is not a saved automl model: {_META_FILE} is missing")
-    meta = json.loads(meta_file.read_text())
-    saved = meta.get("format_version")
+    meta = read_json(src, _META_FILE)
+    saved = meta.get("format_version") if isinstance(meta, dict) else None
     if saved != FORMAT_VERSION:
-        by = meta.get("versions", {}).get("automl", "an unknown version")
+        by = meta.get("versions", {}).get("automl", "an unknown version") \
+            if isinstance(meta, dict) else "an unknown version"
         raise ModelLoadError(
             f"{src} was saved by automl {by} in format {saved}; this automl "
             f"({version('automl')}) reads format {FORMAT_VERSION}. Load it with automl {by} "
             f"or fit the model again.")
+    verify(src, meta)
+    _warn_versions(src, meta.get("versions"))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pipeline = joblib.load(src / _PIPELINE_FILE)
-            cleaning = joblib.load(src / _CLEANING_FILE)
-            reference = Reference.load(src)
-            deployed = _load_deployed(src / _DEPLOYED_FILE)
+        pipeline = joblib.load(src / _PIPELINE_FILE)
+        cleaning = joblib.load(src / _CLEANING_FILE)
+        reference = Reference.load(src)
+        deployed = _load_deployed(src / _DEPLOYED_FILE)
+        board = pd.read_json(src / _BOARD_FILE, orient="records")
+        result = FitResult(
+            pipeline=pipeline, feature_schema=FeatureSchema.load(src),
+            task=Task(meta["task"]), metric=meta["metric"], leaderboard=board,
+            best=meta["best"], best_params=meta["best_params"],
+            valid_score=meta["valid_score"], classes=meta["classes"],
+            refitted=meta["refitted"], fit_seconds=meta["fit_seconds"],
+            dropped_columns=meta["dropped_columns"], versions=meta["versions"],
+            cleaning=cleaning, data_report=DataReport.load(src / _REPORT_FILE),
+            held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
+            reference=reference, deployed=deployed)
+    except ModelLoadError:
+        raise
     except Exception as exc:
         raise ModelLoadError(f"cannot read the model in {src} ({type(exc).__name__}: "
                              f"{exc}); it was saved with {meta.get('versions')}") from None
-    board = pd.read_json(src / _BOARD_FILE, orient="records")
-    return FitResult(pipeline=pipeline, feature_schema=FeatureSchema.load(src),
-                     task=Task(meta["task"]), metric=meta["metric"], leaderboard=board,
-                     best=meta["best"], best_params=meta["best_params"],
-                     valid_score=meta["valid_score"], classes=meta["classes"],
-                     refitted=meta["refitted"], fit_seconds=meta["fit_seconds"],
-                     dropped_columns=meta["dropped_columns"], versions=meta["versions"],
-                     cleaning=cleaning, data_report=DataReport.load(src / _REPORT_FILE),
-                     held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
-                     reference=reference, deployed=deployed)
+    _check_predicts(src, result.pipeline, result.classes is not None, _PIPELINE_FILE)
+    if deployed is not None and deployed.model is not None:
+        _check_predicts(src, deployed.model, result.classes is not None, _DEPLOYED_FILE)
+    return result
+
+
+def _warn_versions(src: Path, saved: Any) -> None:
+    """Warn, naming them, of the libraries whose installed version differs from the saved."""
+    if not isinstance(saved, dict):
+        return
+    now = library_versions()
+    moved = [f"{name} {saved[name]} -> {now[name]}" for name in sorted(now)
+             if name in saved and str(saved[name]) != now[name]]
+    if moved:
+        warnings.warn(f"{src} was saved with other versions than are installed "
+                      f"({', '.join(moved)}); its predictions may differ", ModelVersionWarning,
+                      stacklevel=3)
+
+
+def _check_predicts(src: Path, model: Any, classifier: bool, name: str) -> None:
+    needed = ["predict", "predict_proba"] if classifier else ["predict"]
+    missing = [m for m in needed if not callable(getattr(model, m, None))]
+    if missing:
+        raise ModelLoadError(f"{src}: {name} holds a {type(model).__name__}, which has no "
+                             f"{' or '.join(missing)}")
 
 
 def _load_deployed(path: Path) -> Deployment | None:

@@ -25,6 +25,10 @@ def _bentoml() -> Any:
     return bentoml
 
 
+#: the folder of a model-store entry that holds the saved model
+STORE_FOLDER = "automl-model"
+
+
 def model_name(name: str | None, path: Path) -> str:
     """A model-store name: the one given, else the directory's name, made tag-safe."""
     raw = name or path.resolve().name or "automl-model"
@@ -46,10 +50,12 @@ def store_model(model_dir: str | Path, name: str | None = None, *,
               "served": "full" if served is result else "deployed"}
     with bentoml.models.create(model_name(name, src), labels=labels,
                                metadata={"valid_score": served.valid_score}) as model:
+        # a folder of its own: BentoML writes its model.yaml beside it, which the model's
+        # manifest does not list
         if served is result:
-            shutil.copytree(src, model.path, dirs_exist_ok=True)
+            shutil.copytree(src, Path(model.path) / STORE_FOLDER)
         else:
-            served.save(model.path)
+            served.save(Path(model.path) / STORE_FOLDER)
     return str(model.tag), served.model_names
 
 

@@ -26,6 +26,7 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import bentoml
@@ -40,6 +41,7 @@ from automl.drift import compare
 from automl.drift_report import DriftReport
 from automl.errors import AutoMLError, ConfigurationError, DataValidationError
 from automl.serving.batching import MAX_QUEUE, AdaptiveBatcher
+from automl.serving.bento import STORE_FOLDER
 from automl.serving.monitor import ServedLog
 from automl.serving.monitor_share import DIR_VARIABLE
 from automl.serving.requests import (
@@ -362,4 +364,4 @@ class AutoMLService:
     model_ref = bentoml.models.BentoModel(_TAG)
 
     def __init__(self) -> None:
-        self.predictor = Predictor(self.model_ref.path, _TAG)
+        self.predictor = Predictor(str(Path(self.model_ref.path) / STORE_FOLDER), _TAG)

@@ -1,0 +1,158 @@
+"""A saved model is untrusted until checked: every file against the manifest before anything is
+unpickled, a signature where a key is set, every kind of damage a ModelLoadError naming the
+file; and a save is atomic: one that fails leaves the earlier model whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import warnings
+
+import joblib
+import pytest
+
+import automl
+from automl.errors import ConfigurationError, ModelLoadError, ModelVersionWarning
+from automl.model_files import SIGNING_VARIABLE, digest
+
+
+class _Hostile:
+    """Unpickling it writes a file: what an attacker's command would do."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.fixture(scope="module")
+def fitted(credit):
+    return automl.fit(credit.sample(400, random_state=2), "Status", models=["linear"],
+                      n_trials=1, verbose=0)
+
+
+@pytest.fixture
+def saved(fitted, tmp_path):
+    return fitted.save(tmp_path / "model")
+
+
+def _rewrite_manifest(folder, name):
+    """What someone who can write the directory (but holds no key) can do: fix the manifest."""
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["manifest"]["files"][name] = digest(folder / name)
+    (folder / "metadata.json").write_text(json.dumps(meta))
+
+
+def test_the_manifest_lists_every_file_and_the_model_loads(saved, fitted):
+    meta = json.loads((saved / "metadata.json").read_text())
+    files = {p.name for p in saved.iterdir()} - {"metadata.json"}
+    assert set(meta["manifest"]["files"]) == files and meta["manifest"]["signature"] is None
+    rows = fitted.feature_schema.names
+    assert automl.load(saved).feature_schema.names == rows
+
+
+def test_a_swapped_pickle_is_refused_before_it_runs(saved, tmp_path):
+    marker = tmp_path / "ran"
+    with open(saved / "reference.joblib", "wb") as out:
+        pickle.dump(_Hostile(str(marker)), out)
+    with pytest.raises(ModelLoadError, match="reference.joblib was changed or damaged"):
+        automl.load(saved)
+    assert not marker.exists()  # nothing was unpickled
+
+
+@pytest.mark.parametrize("name", ["leaderboard.json", "schema.json", "data_report.json",
+                                  "pipeline.joblib"])
+def test_a_damaged_file_is_named(saved, name):
+    (saved / name).write_bytes((saved / name).read_bytes()[:20])
+    with pytest.raises(ModelLoadError, match=name):
+        automl.load(saved)
+
+
+def test_missing_added_and_linked_files_are_refused(saved, tmp_path):
+    (saved / "cleaning.joblib").unlink()
+    with pytest.raises(ModelLoadError, match="cleaning.joblib is missing"):
+        automl.load(saved)
+    other = automl.load  # the same directory again, with a file the save never wrote
+    (saved / "extra.joblib").write_bytes(b"x")
+    with pytest.raises(ModelLoadError, match="extra.joblib is not in the model's manifest"):
+        other(saved)
+    (saved / "extra.joblib").unlink()
+    os.symlink(tmp_path, saved / "elsewhere")
+    with pytest.raises(ModelLoadError, match="elsewhere is a symbolic link"):
+        automl.load(saved)
+
+
+def test_a_truncated_metadata_file_is_named(saved):
+    (saved / "metadata.json").write_text('{"format_version": 3, "task": ')
+    with pytest.raises(ModelLoadError, match="metadata.json cannot be read"):
+        automl.load(saved)
+
+
+def test_a_pipeline_that_cannot_predict_is_refused(saved):
+    joblib.dump(42, saved / "pipeline.joblib")
+    _rewrite_manifest(saved, "pipeline.joblib")
+    with pytest.raises(ModelLoadError, match="pipeline.joblib holds a int, which has no "
+                                             "predict or predict_proba"):
+        automl.load(saved)
+
+
+def test_a_signing_key_refuses_unsigned_other_keys_and_changes(fitted, saved, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv(SIGNING_VARIABLE, "the key")
+    with pytest.raises(ModelLoadError, match="is not signed"):
+        automl.load(saved)  # saved without the key
+    signed = fitted.save(tmp_path / "signed")
+    assert automl.load(signed).best == fitted.best
+    meta = json.loads((signed / "metadata.json").read_text())
+    meta["classes"] = list(reversed(meta["classes"]))  # labels swapped, manifest untouched
+    (signed / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match="changed after it was signed"):
+        automl.load(signed)
+    again = fitted.save(tmp_path / "again")
+    monkeypatch.setenv(SIGNING_VARIABLE, "another key")
+    with pytest.raises(ModelLoadError, match="another key"):
+        automl.load(again)
+    monkeypatch.delenv(SIGNING_VARIABLE)
+    with pytest.warns(UserWarning, match="signature was not checked"):
+        automl.load(again)
+
+
+def test_other_library_versions_warn_by_name(saved):
+    meta = json.loads((saved / "metadata.json").read_text())
+    meta["versions"]["pandas"] = "0.1"
+    (saved / "metadata.json").write_text(json.dumps(meta))
+    with pytest.warns(ModelVersionWarning, match="pandas 0.1 -> "):
+        automl.load(saved)
+
+
+def test_a_failed_save_leaves_the_earlier_model_whole(fitted, saved, monkeypatch):
+    before = {p.name: p.read_bytes() for p in saved.iterdir()}
+
+    def dies_midway(self, out):
+        joblib.dump("half a model", out / "pipeline.joblib")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(automl.FitResult, "_write", dies_midway)
+    with pytest.raises(OSError, match="No space left"):
+        fitted.save(saved)
+    assert {p.name: p.read_bytes() for p in saved.iterdir()} == before
+    assert [p.name for p in saved.parent.iterdir()] == ["model"]  # no half-written sibling
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelVersionWarning)
+        assert automl.load(saved).best == fitted.best
+
+
+def test_a_save_replaces_a_model_whole_and_nothing_else(fitted, saved, tmp_path):
+    (saved / "stray.txt").write_text("left over")  # an old file the new save does not write
+    fitted.save(saved)
+    assert not (saved / "stray.txt").exists()
+    assert automl.load(saved).best == fitted.best
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "cat.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(ConfigurationError, match="not a saved automl model"):
+        fitted.save(other)
+    assert (other / "cat.jpg").exists()
