@@ -57,7 +57,7 @@ def test_a_swapped_pickle_is_refused_before_it_runs(saved, tmp_path):
     marker = tmp_path / "ran"
     with open(saved / "reference.joblib", "wb") as out:
         pickle.dump(_Hostile(str(marker)), out)
-    with pytest.raises(ModelLoadError, match="reference.joblib was changed or damaged"):
+    with pytest.raises(ModelLoadError, match=r"reference\.joblib was changed or damaged"):
         automl.load(saved)
     assert not marker.exists()  # nothing was unpickled
 
@@ -72,11 +72,11 @@ def test_a_damaged_file_is_named(saved, name):
 
 def test_missing_added_and_linked_files_are_refused(saved, tmp_path):
     (saved / "cleaning.joblib").unlink()
-    with pytest.raises(ModelLoadError, match="cleaning.joblib is missing"):
+    with pytest.raises(ModelLoadError, match=r"cleaning\.joblib is missing"):
         automl.load(saved)
     other = automl.load  # the same directory again, with a file the save never wrote
     (saved / "extra.joblib").write_bytes(b"x")
-    with pytest.raises(ModelLoadError, match="extra.joblib is not in the model's manifest"):
+    with pytest.raises(ModelLoadError, match=r"extra\.joblib is not in the model's manifest"):
         other(saved)
     (saved / "extra.joblib").unlink()
     os.symlink(tmp_path, saved / "elsewhere")
@@ -86,15 +86,15 @@ def test_missing_added_and_linked_files_are_refused(saved, tmp_path):
 
 def test_a_truncated_metadata_file_is_named(saved):
     (saved / "metadata.json").write_text('{"format_version": 3, "task": ')
-    with pytest.raises(ModelLoadError, match="metadata.json cannot be read"):
+    with pytest.raises(ModelLoadError, match=r"metadata\.json cannot be read"):
         automl.load(saved)
 
 
 def test_a_pipeline_that_cannot_predict_is_refused(saved):
     joblib.dump(42, saved / "pipeline.joblib")
     _rewrite_manifest(saved, "pipeline.joblib")
-    with pytest.raises(ModelLoadError, match="pipeline.joblib holds a int, which has no "
-                                             "predict or predict_proba"):
+    with pytest.raises(ModelLoadError, match=r"pipeline\.joblib holds a int, which has no "
+                                             r"predict or predict_proba"):
         automl.load(saved)
 
 
