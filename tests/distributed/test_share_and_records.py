@@ -56,8 +56,8 @@ def test_the_share_checks_its_package_and_keeps_no_half_files(credit, tmp_path):
 
 
 def test_a_process_without_the_searchs_plugins_is_told_which(credit):
-    with pytest.raises(ConfigurationError, match=r"lacks the plugins.*\['lightgbm'\]"):
-        _settings(models=["linear", "lightgbm"]).setup(collect(), Cleaning(), None)
+    with pytest.raises(ConfigurationError, match=r"lacks the plugins.*\['no_such_model'\]"):
+        _settings(models=["linear", "no_such_model"]).setup(collect(), Cleaning(), None)
     setup = _settings().setup(collect(), Cleaning(), None)
     assert list(setup.models) == ["linear"] and setup.task is Task.BINARY
 
