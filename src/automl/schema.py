@@ -141,7 +141,7 @@ class FeatureSchema:
                 except SchemaError as exc:
                     if c.kind != "numeric" or exc.failure_cases is None:
                         return None
-                    failures += [_failure("coerce_dtype", c.name, value, self)
+                    failures += [_failure("coerce_dtype", c.name, value, c.kind)
                                  for value in exc.failure_cases["failure_case"]]
                     continue
                 except Exception:
@@ -201,19 +201,21 @@ class FeatureSchema:
 
 def _failures(cases: pd.DataFrame, schema: FeatureSchema) -> list[Failure]:
     """pandera's failure cases as automl's failures, each (column, check, value) once."""
-    return _distinct([_failure(str(row.check), row.column, row.failure_case, schema)
+    kinds = {c.name: c.kind for c in schema.columns}
+    return _distinct([_failure(str(row.check), row.column, row.failure_case,
+                               kinds.get(row.column))
                       for row in cases.itertuples(index=False)])
 
 
-def _failure(check: str, column: Any, value: Any, schema: FeatureSchema) -> Failure:
-    """One pandera failure case (its check's name, column and failing value) in automl's words."""
+def _failure(check: str, column: Any, value: Any, kind: str | None) -> Failure:
+    """One pandera failure case (its check's name, column and failing value, and the
+    column's kind in the schema, None when it has none) in automl's words."""
     if check == "column_in_dataframe":
         return Failure(str(value), "missing column: the model was trained with it")
     if check == "column_in_schema":
         return Failure(str(value), "unexpected column: the model was not trained with it")
     if check.startswith(("coerce_dtype", "dtype")):
-        col = next((c for c in schema.columns if c.name == column), None)
-        return Failure(column, f"wrong type: expected {col.kind if col else check}", value)
+        return Failure(column, f"wrong type: expected {kind or check}", value)
     return Failure(column, check, value)
 
 
