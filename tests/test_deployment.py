@@ -48,6 +48,37 @@ def test_fold_bags_are_collapsed_into_single_models(bagged):
     assert board.loc[board["served"], "ms_per_row"].notna().all()
 
 
+def test_a_collapsed_bag_boosts_as_many_rounds_as_its_folds_did_on_average(bagged):
+    result, _ = bagged
+    full = result.pipeline
+    bags = dict(zip(result.best_params, full.members, strict=True)) if isinstance(
+        full, WeightedEnsemble) else {f"{result.best}#0": full}
+    served = result.deployable().pipeline
+    singles = dict(zip(result.deployed.params, served.members if isinstance(
+        served, WeightedEnsemble) else [served], strict=True))
+    boosted = [key for key in singles if key.startswith("xgboost#") and key in bags]
+    assert boosted, (list(singles), list(bags))
+    for key in boosted:
+        stopped = [fold.named_steps["model"].best_iteration for fold in bags[key].members]
+        assert len(stopped) == 5
+        refitted = singles[key].pipeline.named_steps["model"]
+        assert refitted.get_params()["n_estimators"] == round(np.mean(stopped)) + 1, stopped
+
+
+def test_the_trial_mean_averages_a_stopping_point_over_the_trials_estimators():
+    from types import SimpleNamespace
+
+    from automl.specs import FitContext
+
+    folds = tuple(SimpleNamespace(best_iteration_=n) for n in (74, 144, 210, 65, 124))
+    assert FitContext(trial_estimators=folds).trial_mean("best_iteration_") == 123
+    # the held-out split's refit: one trial estimator, no folds
+    assert FitContext(trial_estimator=folds[2]).trial_mean("best_iteration_") == 210
+    # a trial that did not early-stop (or no refit at all) leaves the model's own setting
+    assert FitContext(trial_estimators=(SimpleNamespace(),)).trial_mean("best_epoch_") is None
+    assert FitContext().trial_mean("best_iteration_") is None
+
+
 def test_the_deployed_model_is_saved_and_the_full_one_stays(bagged, tmp_path):
     result, test = bagged
     loaded = automl.load(result.save(tmp_path / "m"))

@@ -16,18 +16,18 @@ from automl.final_model import build_final_model
 from automl.metrics import get_metric
 from automl.pipeline import unprepared_kinds
 from automl.plugins import collect, notify
-from automl.preparation_notes import chosen_options, feature_notes, profile_notes
+from automl.preparation_notes import chosen_options, feature_notes, profile_notes, scale_notes
 from automl.profile import Profile, encode_target, profile_frame
 from automl.progress import Progress
 from automl.reference import Reference
 from automl.result import FitResult, make_leaderboard
+from automl.scale_choice import PROBE_SHARE, choose_scale, probe_for
 from automl.schema import FeatureSchema
 from automl.search import run_search
 from automl.search_settings import SearchSettings
 from automl.selection import select_models, select_tuner
 from automl.specs import CleanContext, Task
 from automl.split import VALIDATION_CHOICES, make_validation
-from automl.target_transform import TargetScale
 
 #: the budget may be overrun by this fraction plus one second at most
 OVERRUN_FRACTION, OVERRUN_SECONDS = 0.05, 1.0
@@ -103,7 +103,11 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
                                                      CleanContext(task, target, seed, country))
     X = schema.validate(df, context="training data")
     y = y_target = encode_target(df[target], profile.classes)
-    target_scale = None if task.is_classification else TargetScale.for_target(y)
+    columns = {kind: profile.names(kind) for kind in _kinds(profile)}
+    scale_choice = None if task.is_classification else choose_scale(
+        X, y, chosen_metric, probe_for(registry, chosen, columns, seed, country), seed,
+        PROBE_SHARE * time_budget)
+    target_scale = None if scale_choice is None else scale_choice.scale
     if target_scale is not None:
         y = target_scale.to_fitted(y)
     shared = None
@@ -117,16 +121,16 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     folds = make_validation(X, y, task, seed, validation, time_budget)
     settings = SearchSettings(list(select_models(registry, models, task)),
                               select_tuner(registry, tuner).name, chosen_metric.name, task.value,
-                              {kind: profile.names(kind) for kind in _kinds(profile)}, seed,
+                              columns, seed,
                               country, disable, enable, n_trials,
                               "cv" if folds.bagged else "holdout")
     setup = settings.setup(registry, cleaning, target_scale, chosen)
-    report.add(feature_notes(profile, X, setup))
+    report.add(feature_notes(profile, X, setup) + scale_notes(scale_choice, target))
     progress.say(f"{task.value} task, {chosen_metric.name} "
                  f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
                  f"{folds.describe()}, "
                  f"{len(profile.features)} features, models {sorted(setup.models)}"
-                 f"{', log target' if target_scale and target_scale.log else ''}")
+                 f"{'' if scale_choice is None else ', ' + scale_choice.describe()}")
     hard_deadline = started + time_budget * (1 + OVERRUN_FRACTION)
     if shared is None:
         outcome = run_search(setup, folds, deadline=deadline, hard_deadline=hard_deadline,

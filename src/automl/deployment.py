@@ -8,8 +8,10 @@ member. The deployed model differs in two ways:
   refitted on all rows (AutoGluon's ``refit_full``). The held-out evidence says this costs
   nothing: the out-of-fold score the search ranked the trial by is the score of *single* fold
   models, each trained on four fifths of the rows, and the refitted model is one such model
-  trained on all of them. Where the time left does not allow a refit, the first fold model
-  stands in (its own held-out rows scored it).
+  trained on all of them, boosting as many rounds (or training as many epochs) as the fold
+  models stopped at on average (:meth:`automl.FitContext.trial_mean`; one fold's stopping
+  point is noisy). Where the time left does not allow a refit, the first fold model stands in
+  (its own held-out rows scored it).
 - **A latency bound.** Each collapsed member's single-row prediction time is measured, and
   greedy ensemble selection (:func:`automl.ensemble.select`) runs again over the members'
   held-out predictions, adding a member only while the summed time stays within
@@ -35,7 +37,6 @@ from automl.compiled import SMALL_FRAME, compile_pipeline
 from automl.diagnosis import Scored, scored, skill
 from automl.ensemble import WeightedEnsemble, prediction_score, select
 from automl.reference import prediction_signal
-from automl.split import CV_FOLDS
 from automl.target_transform import ScaledTargetModel
 
 if TYPE_CHECKING:
@@ -128,8 +129,9 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     if outcome.bagged:
         for n in numbers:  # heaviest first: where time runs short, the ones that count most
             candidate = outcome.candidates[n]
-            pipeline, done = refit(setup, candidate.record, candidate.pipeline.members[0],
-                                   outcome.train_rows, X, y, deadline, folds=CV_FOLDS)
+            bag = candidate.pipeline.members
+            pipeline, done = refit(setup, candidate.record, bag[0], outcome.train_rows, X, y,
+                                   deadline, folds=bag)
             collapsed = collapsed and done
             members[n] = _single_threaded(pipeline)
         refitted = collapsed

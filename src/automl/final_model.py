@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,18 +86,22 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
 
 
 def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows: int, X: Any,
-          y: np.ndarray, deadline: float, folds: int = 1) -> tuple[Pipeline, bool]:
-    """Refit one trial's pipeline on all rows when the time left allows, else keep the one
-    fitted on the training part. Returns the pipeline and whether it was refitted. ``folds``:
-    how many fits the trial's ``fit_seconds`` covers (one per fold with cross-validation)."""
-    needed = record.fit_seconds / folds * REFIT_SAFETY * len(y) / max(train_rows, 1)
+          y: np.ndarray, deadline: float, folds: Sequence[Pipeline] = ()
+          ) -> tuple[Pipeline, bool]:
+    """Refit one trial's pipeline on all rows when the time left allows, else keep
+    ``trained``, the one fitted on the training part. Returns the pipeline and whether it was
+    refitted. ``folds``: under cross-validation, the trial's fold pipelines (``trained`` one
+    of them): its ``fit_seconds`` covers them all, and the refit's stopping point is their
+    mean (:meth:`FitContext.trial_mean`)."""
+    needed = record.fit_seconds / max(len(folds), 1) * REFIT_SAFETY * len(y) / max(train_rows, 1)
     if time.monotonic() + needed > deadline:
         return trained, False
     spec = setup.models[record.model]
     pipeline = setup.pipeline(record.model, record.params)
     estimator = trained.named_steps["model"]
     context = FitContext(deadline=deadline, seed=setup.seed, trial_estimator=estimator,
-                         log=training_log(record.model, -1))
+                         trial_estimators=tuple(f.named_steps["model"] for f in folds)
+                         or (estimator,), log=training_log(record.model, -1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit_pipeline(pipeline, spec, X, y, context, setup.resampler(record.params))

@@ -1,6 +1,7 @@
 """Data report entries for what happens after cleaning: columns the profile set aside, the
-features the preprocessors make from dates, text and many-level categories, and the
-per-trial preparation choices the returned model was fitted with."""
+scale a regression target is fitted on, the features the preprocessors make from dates, text
+and many-level categories, and the per-trial preparation choices the returned model was
+fitted with."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from automl.profile import Profile
 
 if TYPE_CHECKING:
     from automl.final_model import FinalModel
+    from automl.scale_choice import ScaleChoice
     from automl.search import SearchOutcome, SearchSetup
+
+
+def scale_notes(choice: ScaleChoice | None, target: str) -> list[ReportEntry]:
+    """The scale the regression target is fitted on, with the probe's evidence (none for
+    classification)."""
+    if choice is None:
+        return []
+    return [ReportEntry("target_scale", "scaled", target, f"fitted on the {choice.describe()}")]
 
 
 def profile_notes(profile: Profile) -> list[ReportEntry]:

@@ -161,15 +161,14 @@ class _Deadline:
 
 def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     """Early-stop on the held-out split in a trial; at the refit, boost as many rounds as the
-    winning trial kept."""
+    winning trial kept (the mean over its folds under cross-validation)."""
     callbacks = [_Deadline(context)]
     if context.X_valid is not None:
         return estimator.fit(X, y, eval_set=(context.X_valid, context.y_valid),
                              early_stopping_rounds=EARLY_STOPPING_ROUNDS, callbacks=callbacks)
-    trained = context.trial_estimator
-    best = trained.best_iteration_ if trained is not None else None
+    best = context.trial_mean("best_iteration_")
     if best is not None:
-        estimator.set_params(iterations=int(best) + 1)
+        estimator.set_params(iterations=best + 1)
     return estimator.fit(X, y, callbacks=callbacks)
 
 

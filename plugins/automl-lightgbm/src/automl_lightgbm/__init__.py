@@ -65,7 +65,7 @@ def _callbacks(context: FitContext) -> list[Any]:
 
 def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     """Early-stop on the held-out split in a trial; at the refit, boost as many rounds as the
-    winning trial kept."""
+    winning trial kept (the mean over its folds under cross-validation)."""
     import lightgbm as lgb
 
     callbacks = _callbacks(context)
@@ -74,10 +74,9 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
         estimator.fit(X, y, eval_set=[(context.X_valid, context.y_valid)],
                       callbacks=callbacks)
     else:
-        trained = context.trial_estimator
-        best = getattr(trained, "best_iteration_", None) if trained is not None else None
+        best = context.trial_mean("best_iteration_")
         if best:
-            estimator.set_params(n_estimators=int(best))
+            estimator.set_params(n_estimators=best)
         estimator.fit(X, y, callbacks=callbacks)
     return estimator
 

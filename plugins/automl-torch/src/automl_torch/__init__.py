@@ -34,7 +34,7 @@ def _search_space(trial: Any) -> dict[str, Any]:
 def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     """Early-stop on the search's held-out rows, reporting each epoch's held-out score to the
     pruner and the loss curve to the observers; at the refit, train as many epochs as the
-    winning trial found best."""
+    winning trial found best (the mean over its folds under cross-validation)."""
 
     def on_epoch(epoch: int, train_loss: float, valid_loss: float) -> bool:
         context.log(epoch, train_loss=train_loss, valid_loss=valid_loss)
@@ -43,7 +43,7 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
         return context.report(epoch, context.score(estimator))
 
     if context.X_valid is None:
-        epochs = getattr(context.trial_estimator, "best_epoch_", 0)
+        epochs = context.trial_mean("best_epoch_")
         estimator.set_params(validation_fraction=0.0,
                              **({"max_epochs": epochs} if epochs else {}))
         return estimator.fit(X, y, deadline=context.deadline, on_epoch=on_epoch)

@@ -81,15 +81,14 @@ def _callbacks(context: FitContext) -> list[Any]:
 
 def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     """Early-stop on the held-out split in a trial; at the refit, boost as many rounds as the
-    winning trial kept."""
+    winning trial kept (the mean over its folds under cross-validation)."""
     callbacks = _callbacks(context)
     if context.X_valid is not None:
         estimator.set_params(early_stopping_rounds=EARLY_STOPPING_ROUNDS, callbacks=callbacks)
         estimator.fit(X, y, eval_set=[(context.X_valid, context.y_valid)], verbose=False)
     else:
-        trained = context.trial_estimator
-        best = getattr(trained, "best_iteration", None) if trained is not None else None
-        rounds = {} if best is None else {"n_estimators": int(best) + 1}
+        best = context.trial_mean("best_iteration")
+        rounds = {} if best is None else {"n_estimators": best + 1}
         estimator.set_params(early_stopping_rounds=None, callbacks=callbacks, **rounds)
         estimator.fit(X, y, verbose=False)
     # The callbacks hold the search's context: not part of the model. Predict on the CPU so a

