@@ -7,7 +7,8 @@ counts of doctor visits, the log scale lost to a default HistGradientBoosting on
 A fixed skewness threshold cannot tell. So, before the search, one quick probe model
 (scikit-learn's HistGradientBoosting with its first default, through the same preprocessing as
 the search's trials) is fitted on a sample of the training rows on each candidate scale and
-scored on held-out rows in the fit's own metric, on the target's own scale:
+scored on held-out rows (out of fold, on up to 5,000 rows) in the fit's own metric, on the
+target's own scale:
 
 - ``raw``: the target as it is;
 - ``log``: ``log1p(y)``, back by ``expm1`` (a median-like prediction);
@@ -39,6 +40,9 @@ from automl.target_transform import TargetScale
 PROBE_MODEL = "hist_gradient_boosting"
 #: rows the probe samples from a larger table (enough to rank three scales)
 PROBE_ROWS = 10_000
+#: samples up to this many rows are probed by cross-validation, larger ones on one split
+PROBE_CV_ROWS = 5_000
+PROBE_FOLDS = 5
 #: the share of the time budget the probe may take at most
 PROBE_SHARE = 0.1
 #: the names of the candidate scales, in the order a tie keeps them
@@ -67,36 +71,54 @@ def choose_scale(X: pd.DataFrame, y: np.ndarray, metric: Metric, probe: Any | No
                  seed: int, seconds: float) -> ScaleChoice:
     """The scale to fit the regression target ``y`` on (see the module's text). ``probe``
     builds an unfitted probe pipeline and fits it: ``probe(X, y, deadline)`` returns the
-    fitted pipeline (None: no probe, the log scale is not tried). ``seconds``: the time the
-    probe may take."""
+    fitted pipeline (None: no probe; the skewness rule of
+    :meth:`TargetScale.for_target` then decides). ``seconds``: the time the probe may take."""
     values = np.asarray(y, dtype=float)
     raw = TargetScale.for_target(values, log=False)
-    if probe is None or len(values) < 20 or values.min() < 0 or np.ptp(values) == 0:
+    if len(values) < 20 or values.min() < 0 or np.ptp(values) == 0:
         return ScaleChoice(raw, "raw")
-    from automl.split import train_valid_split
-
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(len(values), PROBE_ROWS, replace=False)) if len(
-        values) > PROBE_ROWS else np.arange(len(values))
-    split = train_valid_split(X.iloc[rows], values[rows], Task.REGRESSION, seed)
-    deadline = time.monotonic() + seconds / 2
-    predicted = {"raw": _fitted(probe, split.X_train, split.y_train, deadline, split.X_valid)}
+    if probe is None:
+        scale = TargetScale.for_target(values)
+        return ScaleChoice(scale, "log" if scale.log else "raw")
+    rows = np.sort(np.random.default_rng(seed).choice(len(values), PROBE_ROWS, replace=False)
+                   ) if len(values) > PROBE_ROWS else np.arange(len(values))
+    folds = _folds(len(rows), seed)
     log = TargetScale.for_target(values, log=True)
-    deadline = time.monotonic() + seconds / 2
-    on_log = np.clip(_fitted(probe, split.X_train, np.log1p(split.y_train), deadline,
-                             split.X_valid), log.low, log.high)
-    predicted["log"] = np.expm1(on_log)
-    predicted["log, bias-corrected"] = _cross_smeared(on_log, np.log1p(split.y_valid), seed)
-    scores = {name: float(prediction_score(metric, Task.REGRESSION, p, split.y_valid))
+    sample, target = X.iloc[rows], values[rows]
+    on_raw, on_log = np.empty(len(rows)), np.empty(len(rows))
+    per_fit = seconds / (2 * len(folds))
+    for train, valid in folds:
+        on_raw[valid] = _fitted(probe, sample.iloc[train], target[train], per_fit,
+                                sample.iloc[valid])
+        on_log[valid] = _fitted(probe, sample.iloc[train], np.log1p(target[train]), per_fit,
+                                sample.iloc[valid])
+    held = np.concatenate([valid for _, valid in folds])
+    on_raw, on_log, target = on_raw[held], np.clip(on_log[held], log.low, log.high), target[held]
+    residuals = np.log1p(target) - on_log
+    predicted = {"raw": on_raw, "log": np.expm1(on_log),
+                 "log, bias-corrected": _cross_smeared(on_log, residuals, seed)}
+    scores = {name: float(prediction_score(metric, Task.REGRESSION, p, target))
               for name, p in predicted.items()}
     best = "raw"
     for name in SCALES[1:]:
         if np.isfinite(scores[name]) and metric.better(scores[name], scores[best]):
             best = name
-    chosen = {"raw": raw, "log": log,
-              "log, bias-corrected": TargetScale.for_target(
-                  values, log=True, smearing=smearing(np.log1p(split.y_valid) - on_log))}
+    chosen = {"raw": raw, "log": log, "log, bias-corrected": TargetScale.for_target(
+        values, log=True, smearing=smearing(residuals))}
     return ScaleChoice(chosen[best], best, scores)
+
+
+def _folds(rows: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The probe's training and held-out rows: :data:`PROBE_FOLDS`-fold cross-validation up to
+    :data:`PROBE_CV_ROWS` rows (one held-out fifth of a small table ranks the scales by
+    noise), else one held-out fifth."""
+    from sklearn.model_selection import KFold
+
+    order = np.arange(rows)
+    if rows <= PROBE_CV_ROWS:
+        return list(KFold(PROBE_FOLDS, shuffle=True, random_state=seed).split(order))
+    held = np.random.default_rng(seed).permutation(rows)[:round(rows * 0.2)]
+    return [(np.setdiff1d(order, held), np.sort(held))]
 
 
 def probe_for(registry: Any, preparation: Any, columns: dict[str, list[str]], seed: int,
@@ -128,18 +150,19 @@ def smearing(residuals: np.ndarray) -> float:
     return float(np.mean(np.exp(values))) if len(values) else 1.0
 
 
-def _cross_smeared(on_log: np.ndarray, y_log: np.ndarray, seed: int) -> np.ndarray:
+def _cross_smeared(on_log: np.ndarray, residuals: np.ndarray, seed: int) -> np.ndarray:
     """Smeared predictions of the held-out rows, each half's factor taken from the other."""
-    halves = np.random.default_rng(seed).permutation(len(y_log)) % 2 == 0
-    out = np.empty(len(y_log))
+    halves = np.random.default_rng(seed).permutation(len(residuals)) % 2 == 0
+    out = np.empty(len(residuals))
     for half in (halves, ~halves):
-        factor = smearing((y_log - on_log)[~half])
+        factor = smearing(residuals[~half])
         out[half] = np.exp(on_log[half]) * factor - 1.0
     return out
 
 
-def _fitted(probe: Any, X: pd.DataFrame, y: np.ndarray, deadline: float,
+def _fitted(probe: Any, X: pd.DataFrame, y: np.ndarray, seconds: float,
             X_valid: pd.DataFrame) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return np.asarray(probe(X, y, deadline).predict(X_valid), dtype=float)
+        fitted = probe(X, y, time.monotonic() + seconds)
+        return np.asarray(fitted.predict(X_valid), dtype=float)
