@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import automl
-from automl.errors import ModelLoadError
+from automl.errors import DataValidationError, ModelLoadError
 
 FAMILIES = {"linear", "random_forest", "extra_trees", "hist_gradient_boosting", "kneighbors"}
 
@@ -130,3 +130,25 @@ def test_csv_round_trip_predicts_like_the_frame(credit):
     buffer.seek(0)
     from_csv = pd.read_csv(buffer)
     assert list(result.predict(from_csv)) == list(result.predict(credit.head(30)))
+
+
+@pytest.mark.parametrize("table,target", [("credit", "Status"), ("concrete",
+                                                                  "compressive_strength")])
+def test_a_frame_without_rows_predicts_nothing_of_the_right_type(table, target, request):
+    df = request.getfixturevalue(table).sample(400, random_state=0)
+    result = automl.fit(df, target, models=["linear"], n_trials=1, time_budget=10,
+                        validation="holdout", verbose=0)
+    empty = df.drop(columns=target).head(0)
+    for model in (result, result.deployable()):
+        predicted = model.predict(empty)
+        assert isinstance(predicted, np.ndarray) and predicted.shape == (0,)
+        assert predicted.dtype == (object if result.classes is not None else float)
+    if result.classes is not None:
+        proba = result.predict_proba(empty)
+        assert proba.shape == (0, 2) and list(proba.columns) == list(result.classes)
+    # a frame without rows still needs the right columns
+    with pytest.raises(DataValidationError, match="missing"):
+        result.predict(empty.drop(columns=empty.columns[0]))
+    # nothing to score on is the data's fault, said so
+    with pytest.raises(DataValidationError, match="no rows with a target value"):
+        result.score(df.head(0))

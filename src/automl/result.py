@@ -181,21 +181,25 @@ class FitResult:
         ``df`` must have the training feature columns (the target column may be present and is
         ignored); raises :class:`DataValidationError` naming each missing, extra or mistyped
         column. ``prepared=True``: ``df`` comes from :meth:`prepare` and is not checked again.
+        A frame with no rows (but the right columns) gives an empty array of the same type.
         """
-        predicted = self.pipeline.predict(df if prepared else self._features(df))
+        X = df if prepared else self._features(df)
+        if len(X) == 0:  # the models' own checks refuse a frame without rows
+            return np.empty(0, dtype=float if self.classes is None else object)
+        predicted = self.pipeline.predict(X)
         if self.classes is None:
             return np.asarray(predicted, dtype=float)
         return np.asarray(self.classes, dtype=object)[np.asarray(predicted, dtype=int)]
 
     def predict_proba(self, df: pd.DataFrame, *, prepared: bool = False) -> pd.DataFrame:
         """Class probabilities for each row: one column per original class label
-        (``prepared`` as for :meth:`predict`)."""
+        (``prepared`` as for :meth:`predict`; no rows: an empty frame with those columns)."""
         if self.classes is None:
             raise ConfigurationError("predict_proba is for classification; this model does "
                                      f"{self.task}: use predict")
         X = df if prepared else self._features(df)
-        return pd.DataFrame(self.pipeline.predict_proba(X), columns=list(self.classes),
-                            index=X.index)
+        proba = self.pipeline.predict_proba(X) if len(X) else np.empty((0, len(self.classes)))
+        return pd.DataFrame(proba, columns=list(self.classes), index=X.index)
 
     def score(self, df: pd.DataFrame, metric: str | None = None) -> float:
         """The metric (the fit's, or the one named) on labelled data ``df``."""
@@ -204,6 +208,9 @@ class FitResult:
             raise DataValidationError([Failure(target, "target column missing")],
                                       "scoring data")
         labelled = df[df[target].notna()]
+        if labelled.empty:
+            raise DataValidationError([Failure(target, "no rows with a target value to score "
+                                                       "on")], "scoring data")
         m = get_metric(metric or self.metric, self.task)
         y = self._encode(labelled[target])
         X = self._features(labelled, "scoring data")

@@ -10,14 +10,22 @@ import pandas as pd
 import pytest
 
 from automl.cleaning import Cleaning
-from automl.distributed.share import SearchPackage, Share, fingerprint
+from automl.distributed.share import (
+    SHARE_KEY_VARIABLE,
+    SearchPackage,
+    Share,
+    ShareFileError,
+    fingerprint,
+)
 from automl.distributed.storage import is_database, redact
 from automl.distributed.study import RECORD, WORKER, records
 from automl.errors import ConfigurationError
 from automl.plugins import collect
+from automl.search import Candidate, TrialRecord
 from automl.search_settings import SearchSettings
 from automl.specs import Task
 from automl.split import make_validation
+from tests.distributed.conftest import planted_pickle
 
 
 def _validation(credit, rows: int = 400):
@@ -53,6 +61,68 @@ def test_the_share_checks_its_package_and_keeps_no_half_files(credit, tmp_path):
         share.read_package("0" * 64)
     with pytest.raises(ConfigurationError, match="cannot read the search's table"):
         Share(str(tmp_path / "elsewhere")).read_package(sha)
+
+
+def _candidate(credit, number: int = 3) -> Candidate:
+    from sklearn.linear_model import LogisticRegression
+
+    X = credit[["Seniority", "Income"]].fillna(0).head(200)
+    y = (credit["Status"].head(200) == "good").to_numpy(dtype=int)
+    model = LogisticRegression().fit(X, y)
+    return Candidate(TrialRecord(number, "linear", {"C": 1.0}, 0.7, 0.1, "complete"), model,
+                     model.predict_proba(X))
+
+
+def test_a_candidate_is_unpickled_only_when_it_is_the_file_its_trial_recorded(
+        credit, tmp_path, monkeypatch):
+    monkeypatch.delenv(SHARE_KEY_VARIABLE, raising=False)
+    share = Share(str(tmp_path / "share"))
+    digest = share.write_candidate(_candidate(credit))
+    assert digest.startswith("sha256:")
+    back = share.read_candidate(3, digest)
+    assert back.record.number == 3 and back.prediction.shape == (200, 2)
+    path = tmp_path / "share" / "candidates" / "3.joblib"
+    original = path.read_bytes()
+    flipped = bytearray(original)
+    flipped[len(flipped) // 2] ^= 0xFF
+    planted = tmp_path / "planted-by-the-candidate"
+    for damage in (bytes(flipped), original[: len(original) // 2],
+                   planted_pickle(planted)):
+        path.write_bytes(damage)
+        with pytest.raises(ShareFileError, match="not the file the study recorded"):
+            share.read_candidate(3, digest)
+    assert not planted.exists()  # refused before it was unpickled
+    path.write_bytes(original)
+    with pytest.raises(ShareFileError, match="no digest"):
+        share.read_candidate(3, None)
+    with pytest.raises(FileNotFoundError):
+        share.read_candidate(4, digest)
+
+
+def test_with_a_share_key_the_share_is_signed_and_other_keys_are_refused(
+        credit, tmp_path, monkeypatch):
+    monkeypatch.setenv(SHARE_KEY_VARIABLE, "the search's key")
+    share = Share(str(tmp_path / "share"))
+    signed = share.write_candidate(_candidate(credit))
+    assert signed.startswith("hmac-sha256:")
+    assert share.read_candidate(3, signed).record.number == 3
+    validation = _validation(credit)
+    recorded = share.write_package(SearchPackage(_settings(), Cleaning(), None, validation,
+                                                 fingerprint(validation, _settings())))
+    # a forger who can rewrite the study but lacks the key: a plain digest of their file
+    import hashlib
+
+    payload = (tmp_path / "share" / "candidates" / "3.joblib").read_bytes()
+    with pytest.raises(ShareFileError, match="not signed"):
+        share.read_candidate(3, "sha256:" + hashlib.sha256(payload).hexdigest())
+    monkeypatch.setenv(SHARE_KEY_VARIABLE, "another key")
+    with pytest.raises(ShareFileError, match="another key"):
+        share.read_candidate(3, signed)
+    with pytest.raises(ConfigurationError, match="not the one this search started with"):
+        share.read_package(recorded)
+    monkeypatch.delenv(SHARE_KEY_VARIABLE)
+    with pytest.raises(ShareFileError, match="give this process the search's key"):
+        share.read_candidate(3, signed)
 
 
 def test_a_process_without_the_searchs_plugins_is_told_which(credit):

@@ -230,3 +230,37 @@ def test_a_wrong_database_is_a_configuration_error_at_once(postgres, tmp_path):
         open_storage(f"postgresql://postgres@127.0.0.1:{postgres.port}/no_such_database")
     with pytest.raises(automl.errors.ConfigurationError, match="folder exists"):
         open_storage(f"sqlite:///{tmp_path}/missing/search.db")
+
+
+def test_a_damaged_or_planted_candidate_is_left_out_and_the_fit_completes(
+        postgres, credit_csv, tmp_path):
+    import pandas as pd
+
+    from tests.distributed.conftest import planted_pickle
+
+    url = postgres.create_database("damaged")
+    df = pd.read_csv(credit_csv)
+    share = tmp_path / "share"
+    common = dict(models=["linear", "decision_tree"], tuner="random", validation="holdout",
+                  storage=url, study_name="d", share=str(share), verbose=0)
+    automl.fit(df, "Status", n_trials=4, **common)
+    stored = sorted((share / "candidates").glob("*.joblib"))
+    assert len(stored) >= 2, stored
+    damaged, planted = stored[:2]
+    payload = bytearray(damaged.read_bytes())
+    payload[len(payload) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(payload))
+    marker = tmp_path / "created-by-a-planted-candidate"
+    planted.write_bytes(planted_pickle(marker))
+    # the resumed fit reads the first fit's candidates back from the share
+    with pytest.warns(UserWarning, match="candidate is left out") as caught:
+        result = automl.fit(df, "Status", n_trials=6, resume=True, **common)
+    left_out = {int(p.stem) for p in (damaged, planted)}
+    warned = " ".join(str(w.message) for w in caught)
+    assert all(f"trial {n}'s candidate is left out" in warned for n in left_out), warned
+    assert not marker.exists()
+    members = {int(k.rsplit("#", 1)[1]) for k in result.best_params} if (
+        result.best == "ensemble") else set()
+    assert not members & left_out
+    assert result.predict(df.head(5)).shape == (5,)
+

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
 
 from automl.cleaning import Cleaning
-from automl.distributed.share import SearchPackage, Share, fingerprint
+from automl.distributed.share import SearchPackage, Share, ShareFileError, fingerprint
 from automl.distributed.storage import open_storage, redact, study_summaries
 from automl.distributed.study import (
     DEADLINE,
@@ -22,6 +23,7 @@ from automl.distributed.study import (
     SHARE,
     STARTED,
     StudySearch,
+    candidate_digests,
     epoch,
     fail_stale,
     records,
@@ -153,11 +155,16 @@ def gather(shared: StudySearch, setup: SearchSetup, local: SearchOutcome,
     done = {t.number: t for t in trials if t.status == "complete"}
     stored = shared.share.candidate_numbers() | set(local.candidates)
     scores = {n: Candidate(done[n], None, None) for n in stored if n in done}  # type: ignore
+    digests = shared.call(candidate_digests, study)
     candidates = {}
     for number in library(scores, setup.metric):
         try:
-            held = local.candidates.get(number) or shared.share.read_candidate(number)
+            held = local.candidates.get(number) or shared.share.read_candidate(
+                number, digests.get(number))
         except FileNotFoundError:  # its worker, still running, has just dropped it
+            continue
+        except ShareFileError as exc:  # never unpickled: the search goes on without it
+            warnings.warn(f"trial {number}'s candidate is left out: {exc}", stacklevel=2)
             continue
         candidates[number] = Candidate(done[number], held.pipeline, held.prediction)
     if not candidates:

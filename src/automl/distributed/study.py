@@ -46,6 +46,8 @@ class StudySearch:
                  study: optuna.Study, worker: str | None = None) -> None:
         self.url, self.storage, self.share, self.study = url, storage, share, study
         self.worker = worker or worker_name()
+        # digests of the candidates written, by trial, until the trial's record carries them
+        self._digests: dict[int, str] = {}
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` retried while the storage is unreachable."""
@@ -88,15 +90,17 @@ class StudySearch:
             thread.join()
 
     def record(self, trial: optuna.Trial, record: TrialRecord) -> None:
-        """Write ``record`` to the trial's user attributes."""
+        """Write ``record`` to the trial's user attributes, with the digest of the candidate
+        it kept in the share (``candidate``: none when it kept none)."""
         trial.set_user_attr(RECORD, {
             "model": record.model, "params": _jsonable(record.params),
             "fit_seconds": round(record.fit_seconds, 4), "status": record.status,
-            "error": record.error, "worker": self.worker})
+            "error": record.error, "worker": self.worker,
+            "candidate": self._digests.pop(record.number, None)})
 
     def keep(self, candidate: Candidate) -> None:
-        """Write the candidate to the share."""
-        self.share.write_candidate(candidate)
+        """Write the candidate to the share (its digest goes into the trial's record)."""
+        self._digests[candidate.record.number] = self.share.write_candidate(candidate)
 
     def drop(self, number: int) -> None:
         """Remove trial ``number``'s candidate from the share."""
@@ -137,6 +141,12 @@ def records(study: optuna.Study, started: float) -> list[TrialRecord]:
             float(attrs.get("fit_seconds", 0.0)), status, error, ended,
             attrs.get("worker") or t.user_attrs.get(WORKER)))
     return out
+
+
+def candidate_digests(study: optuna.Study) -> dict[int, str | None]:
+    """Each finished trial's recorded candidate digest (None where it recorded none)."""
+    return {t.number: t.user_attrs.get(RECORD, {}).get("candidate")
+            for t in study.get_trials(deepcopy=False, states=FINISHED)}
 
 
 def epoch(monotonic: float) -> float:
