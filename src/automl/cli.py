@@ -1,7 +1,12 @@
 """The ``automl`` command: fit, predict, evaluate, report, drift, plugins, build, serve.
 
-A mistake the user can fix (a bad file, a bad column, a bad option) prints one line and exits
-with code 2; nothing prints a traceback for it. ``automl drift`` exits 1 when it finds drift.
+Exit codes: 0 done; 1 ``automl drift`` found drift (for cron or CI to act on); 2 a mistake the
+user can fix (a bad file, column, option or storage), said in one line; 3 an unexpected error,
+said in one line (``automl --debug ...`` shows its traceback); 130 interrupted (Ctrl-C). No
+traceback reaches the user without ``--debug``.
+
+``--storage`` may be left out where the environment variable ``AUTOML_STORAGE`` holds the URL,
+so that a database password need not appear on a command line (where ``ps`` shows it).
 """
 
 from __future__ import annotations
@@ -17,6 +22,19 @@ from automl.errors import AutoMLError
 USER_ERROR = 2
 #: ``automl drift`` found drift: for cron or CI to act on
 DRIFTED = 1
+#: an error no check foresaw (a bug, a full disk): not the user's data, not drift
+UNEXPECTED = 3
+INTERRUPTED = 130
+#: where ``--storage`` comes from when it is not given
+STORAGE_VARIABLE = "AUTOML_STORAGE"
+
+
+def _storage(args: argparse.Namespace, required: bool) -> str | None:
+    url = args.storage or os.environ.get(STORAGE_VARIABLE) or None
+    if url is None and required:
+        raise AutoMLError(f"automl {args.command} needs the search's storage: give --storage "
+                          f"URL or set {STORAGE_VARIABLE}")
+    return url
 
 
 def _read_table(path: str) -> Any:
@@ -32,6 +50,18 @@ def _read_table(path: str) -> Any:
     except Exception as exc:
         raise AutoMLError(f"{path}: cannot read it as a table ({type(exc).__name__}: "
                           f"{exc})") from None
+
+
+def _writable(*paths: str | None) -> None:
+    """Refuse, before any work, an output file whose folder is not there (or that is one)."""
+    for path in paths:
+        if path is None:
+            continue
+        p = Path(path)
+        if p.is_dir():
+            raise AutoMLError(f"{path}: is a folder; give the file to write")
+        if not p.parent.is_dir():
+            raise AutoMLError(f"{path}: the folder {p.parent} does not exist; create it first")
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -55,7 +85,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                         seed=args.seed, n_trials=args.n_trials, country=args.country,
                         validation=args.validation,
                         disable=disable, verbose=0 if args.quiet else 1,
-                        storage=args.storage, study_name=args.study, resume=args.resume,
+                        storage=_storage(args, required=False), study_name=args.study,
+                        resume=args.resume,
                         share=args.share,
                         infer_limit=args.infer_limit / 1000 or None)
     print(result.data_report.summary(), end="\n\n")
@@ -81,14 +112,15 @@ def _print_board(board: Any) -> None:
 def _cmd_worker(args: argparse.Namespace) -> int:
     from automl.distributed import run_worker
 
-    run_worker(args.storage, args.study, wait=args.wait, verbose=0 if args.quiet else 1)
+    run_worker(_storage(args, required=True), args.study, wait=args.wait,
+               verbose=0 if args.quiet else 1)
     return 0
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
     from automl.distributed import study_status
 
-    status = study_status(args.storage, args.study)
+    status = study_status(_storage(args, required=True), args.study)
     if isinstance(status, list):
         print("\n".join(status) if status else "no studies")
         return 0
@@ -102,6 +134,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     import automl
 
+    _writable(args.out)
     result = automl.load(args.model)
     df = _read_table(args.data)
     out = pd.DataFrame({"prediction": result.predict(df)}, index=df.index)
@@ -118,6 +151,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import automl
 
+    _writable(args.json)
     result = automl.load(args.model)
     evaluation = result.evaluate(_read_table(args.data), sensitive=args.sensitive,
                                  importance=not args.no_importance)
@@ -130,6 +164,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     import automl
 
+    _writable(args.output)
     result = automl.load(args.model)
     data = _read_table(args.data) if args.data else None
     if data is None and args.sensitive:
@@ -143,6 +178,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_drift(args: argparse.Namespace) -> int:
     import automl
 
+    _writable(args.json, args.html)
     result = automl.load(args.model)
     report = result.drift(_read_table(args.data), psi_threshold=args.psi, alpha=args.alpha)
     print(report.summary())
@@ -193,7 +229,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``automl`` command."""
-    parser = argparse.ArgumentParser(prog="automl", description="AutoML for tabular data.")
+    parser = argparse.ArgumentParser(
+        prog="automl", description="AutoML for tabular data.",
+        epilog="exit codes: 0 done, 1 drift found (automl drift), 2 a mistake to fix (said in "
+               "one line), 3 an unexpected error, 130 interrupted")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_add_fit, _add_shared_search, _add_predict, _add_judging,
                 _add_plugins_and_serving):
@@ -229,7 +270,8 @@ def _add_fit(sub: Any) -> None:
                         "automl-tensorboard plugin)")
     f.add_argument("--storage", help="share the search through this Optuna storage: "
                                      "postgresql://user:password@host/db, sqlite:///search.db "
-                                     "or a journal file's path (see docs/distributed.md)")
+                                     "or a journal file's path (see docs/distributed.md; "
+                                     f"default: ${STORAGE_VARIABLE}, where it is set)")
     f.add_argument("--study", help="the study's name in --storage (default: automl-<time>)")
     f.add_argument("--resume", action="store_true",
                    help="continue the study --study: its finished trials are kept")
@@ -241,14 +283,16 @@ def _add_fit(sub: Any) -> None:
 def _add_shared_search(sub: Any) -> None:
     w = sub.add_parser("worker", help="join a search started with fit --storage and run its "
                                       "trials until its budget ends")
-    w.add_argument("--storage", required=True, help="the storage URL the fit was given")
+    w.add_argument("--storage", help="the storage URL the fit was given (default: "
+                                     f"${STORAGE_VARIABLE})")
     w.add_argument("--study", required=True, help="the study's name")
     w.add_argument("--wait", type=float, default=60.0,
                    help="seconds to wait for the search to start (default 60)")
     w.add_argument("--quiet", action="store_true", help="no progress lines")
     w.set_defaults(run=_cmd_worker)
     s = sub.add_parser("status", help="the trials of a shared search so far, best first")
-    s.add_argument("--storage", required=True, help="the storage URL the fit was given")
+    s.add_argument("--storage", help="the storage URL the fit was given (default: "
+                                     f"${STORAGE_VARIABLE})")
     s.add_argument("--study", help="the study's name (default: list the studies)")
     s.add_argument("--top", type=int, default=20, help="trials to show (default 20)")
     s.set_defaults(run=_cmd_status)
@@ -319,12 +363,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except AutoMLError as exc:
-        message = str(exc).replace(":\n  - ", ": ").replace("\n  - ", "; ").replace("\n", " ")
-        print(f"automl: error: {message}", file=sys.stderr)
+        print(f"automl: error: {_one_line(exc)}", file=sys.stderr)
         return USER_ERROR
     except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error
         sys.stderr.close()
         return 0
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+        # a path given on the command line that cannot be read or written: the user's to fix
+        print(f"automl: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return USER_ERROR
+    except KeyboardInterrupt:
+        print("automl: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"automl: unexpected error: {type(exc).__name__}: {_one_line(exc)} (run "
+              f"`automl --debug {args.command} ...` for the traceback)", file=sys.stderr)
+        return UNEXPECTED
+
+
+def _one_line(exc: BaseException) -> str:
+    return str(exc).replace(":\n  - ", ": ").replace("\n  - ", "; ").replace("\n", " ")
 
 
 if __name__ == "__main__":

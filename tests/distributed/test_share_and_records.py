@@ -17,7 +17,7 @@ from automl.distributed.share import (
     ShareFileError,
     fingerprint,
 )
-from automl.distributed.storage import is_database, redact
+from automl.distributed.storage import is_database, normalised, redact
 from automl.distributed.study import RECORD, WORKER, records
 from automl.errors import ConfigurationError
 from automl.plugins import collect
@@ -159,6 +159,14 @@ def test_storage_urls_are_told_apart_and_passwords_kept_out_of_messages():
     assert not is_database("search.log") and not is_database("/tmp/journal.log")
     assert redact("postgresql://automl:s3cret@db:5432/x") == "postgresql://automl:***@db:5432/x"
     assert redact("sqlite:///x.db") == "sqlite:///x.db"
+    # the form many hosts hand out, a password holding "@", and one in the query
+    assert is_database("postgres://alice:s3cr3t@db/x")
+    assert redact("postgres://alice:s3cr3t@db/x") == "postgres://alice:***@db/x"
+    assert normalised("postgres://alice:s3cr3t@db/x") == "postgresql://alice:s3cr3t@db/x"
+    assert redact("postgresql://user:p@ss@host/db") == "postgresql://user:***@host/db"
+    assert redact("postgresql://u@h/db?password=s3cr3t&sslmode=require") == (
+        "postgresql://u@h/db?password=***&sslmode=require")
+    assert redact("sqlite:////data/a@b.db") == "sqlite:////data/a@b.db"
 
 
 def test_a_default_fit_imports_nothing_of_the_shared_search():

@@ -45,7 +45,7 @@ def study_status(storage: str, study_name: str | None = None) -> StudyStatus | l
     """The status of ``study_name`` in ``storage``; without a name, the names of the studies
     there. A study that automl did not start, or that is not there, is a
     :class:`~automl.errors.ConfigurationError`."""
-    raw = open_storage(storage)
+    raw = open_storage(storage, create=False)
     summaries = study_summaries(storage, raw)
     if study_name is None:
         return sorted(s.study_name for s in summaries)

@@ -22,7 +22,11 @@ RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 #: what a database says when waiting will not help: a wrong password, database or file
 PERMANENT = ("authentication failed", "does not exist", "no password supplied",
              "unable to open database file")
-SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
+SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "oracle", "mssql")
+# the password of user:password@host (up to the last @: a password may hold one), and a
+# password given as a query parameter
+_USERINFO = re.compile(r"(://[^:/@?#]*:)(.*)@(?=[^@]*$)")
+_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|pwd)=)[^&#]*", re.IGNORECASE)
 
 
 def is_database(url: str) -> bool:
@@ -32,19 +36,32 @@ def is_database(url: str) -> bool:
 
 
 def redact(url: str) -> str:
-    """``url`` with its password replaced by ``***``, for messages."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """``url`` with its password replaced by ``***``, for messages: the password of
+    ``user:password@host`` (one holding ``@`` included) and a ``password=`` query
+    parameter."""
+    return _QUERY_PASSWORD.sub(r"\1***", _USERINFO.sub(r"\1***@", url))
 
 
-def open_storage(url: str) -> optuna.storages.BaseStorage:
+def normalised(url: str) -> str:
+    """``url`` as SQLAlchemy takes it: ``postgres://`` (the form many hosts hand out) is
+    ``postgresql://``."""
+    return re.sub(r"^postgres(?=(\+[A-Za-z0-9_]+)?://)", "postgresql", url)
+
+
+def open_storage(url: str, create: bool = True) -> optuna.storages.BaseStorage:
     """The Optuna storage at ``url``: an RDB storage with heartbeats for a database URL, else a
-    journal file (created if missing). A missing database driver is a
-    :class:`~automl.errors.ConfigurationError`; a database that does not answer, after the
-    retries, a :class:`~automl.errors.StorageError`."""
+    journal file (created if missing, unless ``create`` is False: a command that only reads
+    then finds nothing to read, a :class:`~automl.errors.ConfigurationError`, and leaves no
+    file behind). A missing database driver is a :class:`~automl.errors.ConfigurationError`;
+    a database that does not answer, after the retries, a
+    :class:`~automl.errors.StorageError`."""
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f"storage={url!r}: give a database URL such as "
                                  f"'postgresql://user:password@host/db' or "
                                  f"'sqlite:///search.db', or the path of a journal file")
+    url = normalised(url)
+    if not create:
+        _must_exist(url)
     try:
         if not is_database(url):
             from optuna.storages.journal import JournalFileBackend, JournalStorage
@@ -63,6 +80,16 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         raise ConfigurationError(f"cannot open the storage {redact(url)} ({_first_line(exc)}); "
                                  f"check the URL, the user and the database (for a file, that "
                                  f"its folder exists and is writable)") from None
+
+
+def _must_exist(url: str) -> None:
+    from pathlib import Path
+
+    path = url.split(":///", 1)[1] if url.startswith("sqlite:///") else (
+        None if is_database(url) else url)
+    if path and not Path(path).is_file():
+        raise ConfigurationError(f"there is no search at {redact(url)}: no such file (this "
+                                 f"command reads a storage and creates none)")
 
 
 def _rdb_storage(url: str, engine: dict[str, Any]) -> optuna.storages.RDBStorage:
