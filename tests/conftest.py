@@ -97,3 +97,21 @@ def cli():
         return done
 
     return run
+
+
+class _Planter:
+    """An object whose unpickling creates a file: what a hostile writer of a model or a
+    share plants."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def planted_pickle(path: Path) -> bytes:
+    """A pickle that creates the file ``path`` when it is loaded."""
+    import pickle
+
+    return pickle.dumps(_Planter(str(path)))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import warnings
 
 import joblib
@@ -15,16 +14,7 @@ import pytest
 import automl
 from automl.errors import ConfigurationError, ModelLoadError, ModelVersionWarning
 from automl.model_files import SIGNING_VARIABLE, digest
-
-
-class _Hostile:
-    """Unpickling it writes a file: what an attacker's command would do."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
+from tests.conftest import planted_pickle
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +46,7 @@ def test_the_manifest_lists_every_file_and_the_model_loads(saved, fitted):
 def test_a_swapped_pickle_is_refused_before_it_runs(saved, tmp_path):
     marker = tmp_path / "ran"
     with open(saved / "reference.joblib", "wb") as out:
-        pickle.dump(_Hostile(str(marker)), out)
+        out.write(planted_pickle(marker))
     with pytest.raises(ModelLoadError, match=r"reference\.joblib was changed or damaged"):
         automl.load(saved)
     assert not marker.exists()  # nothing was unpickled
@@ -156,3 +146,24 @@ def test_a_save_replaces_a_model_whole_and_nothing_else(fitted, saved, tmp_path)
     with pytest.raises(ConfigurationError, match="not a saved automl model"):
         fitted.save(other)
     assert (other / "cat.jpg").exists()
+
+
+@pytest.mark.parametrize("name", ["../outside", "a/b", ".hidden", "x" * 64, "trailing-",
+                                  "spaces in it"])
+def test_a_bento_name_outside_bentomls_rules_is_refused_before_anything_is_written(
+        fitted, name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigurationError, match="is not a Bento name"):
+        fitted.to_bento(name=name)
+    assert list(tmp_path.iterdir()) == [] and not (tmp_path.parent / "outside").exists()
+
+
+def test_the_model_store_refuses_a_model_directory_with_a_link(saved, tmp_path):
+    from automl.serving.bento import model_name, store_model
+
+    os.symlink(tmp_path, saved / "elsewhere")
+    with pytest.raises(ModelLoadError, match="elsewhere is a symbolic link"):
+        store_model(saved, "linked")
+    # a directory's own name is made tag-safe, not refused
+    assert model_name(None, tmp_path / ("Credit Model " + "x" * 80)) == (
+        "credit-model-" + "x" * 50)

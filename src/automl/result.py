@@ -317,14 +317,17 @@ class FitResult:
         """Save the model, put it in the BentoML model store and build a Bento whose service
         checks every request against :attr:`schema`; returns the Bento tag (serve it with
         ``bentoml serve TAG`` or ``automl serve TAG``). The Bento serves the
-        :meth:`deployable` model (the fast one), or with ``full=True`` the full model."""
+        :meth:`deployable` model (the fast one), or with ``full=True`` the full model.
+        ``name`` (default: ``automl-<best model>``) follows BentoML's tag rules; another is a
+        :class:`ConfigurationError`."""
         import tempfile
 
-        from automl.serving.bento import build_bento
+        from automl.serving.bento import build_bento, model_name
 
+        # checked first: a name is a folder's name here, and must not lead out of it
+        folder = model_name(name, Path(f"automl-{self.best}"))
         with tempfile.TemporaryDirectory() as tmp:
-            return build_bento(self.save(Path(tmp) / (name or f"automl-{self.best}")), name,
-                               full=full)
+            return build_bento(self.save(Path(tmp) / folder), name, full=full)
 
     def __repr__(self) -> str:
         return (f"FitResult(task={self.task.value!r}, metric={self.metric!r}, best={self.best!r}, "

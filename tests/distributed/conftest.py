@@ -43,19 +43,3 @@ def credit_csv(tmp_path_factory) -> Path:
     return path
 
 
-
-class _Planter:
-    """An object whose unpickling creates a file: what a hostile writer of the share plants."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def __reduce__(self):
-        return (open, (self.path, "w"))
-
-
-def planted_pickle(path: Path) -> bytes:
-    """A pickle that creates the file ``path`` when it is loaded."""
-    import pickle
-
-    return pickle.dumps(_Planter(str(path)))

@@ -25,7 +25,7 @@ from automl.search import Candidate, TrialRecord
 from automl.search_settings import SearchSettings
 from automl.specs import Task
 from automl.split import make_validation
-from tests.distributed.conftest import planted_pickle
+from tests.conftest import planted_pickle
 
 
 def _validation(credit, rows: int = 400):

@@ -236,7 +236,7 @@ def test_a_damaged_or_planted_candidate_is_left_out_and_the_fit_completes(
         postgres, credit_csv, tmp_path):
     import pandas as pd
 
-    from tests.distributed.conftest import planted_pickle
+    from tests.conftest import planted_pickle
 
     url = postgres.create_database("damaged")
     df = pd.read_csv(credit_csv)

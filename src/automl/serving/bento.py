@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 from typing import Any
 
-from automl.errors import AutoMLError
+from automl.errors import AutoMLError, ConfigurationError
 
 
 def _bentoml() -> Any:
@@ -29,10 +29,26 @@ def _bentoml() -> Any:
 STORE_FOLDER = "automl-model"
 
 
+#: BentoML's rule for a tag's name: letters, digits, "-", "_" and ".", starting and ending with
+#: a letter or digit, at most 63 characters (BentoML lowercases it)
+_TAG_NAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
+MAX_NAME_LENGTH = 63
+
+
 def model_name(name: str | None, path: Path) -> str:
-    """A model-store name: the one given, else the directory's name, made tag-safe."""
-    raw = name or path.resolve().name or "automl-model"
-    return re.sub(r"[^a-z0-9_.-]+", "-", raw.lower()).strip("-.") or "automl-model"
+    """A model-store (and Bento) name: the one given, checked against BentoML's tag rules (a
+    :class:`~automl.errors.ConfigurationError` that says them, never a name that could leave
+    its folder), else the directory's name made tag-safe."""
+    if name is not None:
+        if len(name) > MAX_NAME_LENGTH or not _TAG_NAME.fullmatch(name.lower()):
+            raise ConfigurationError(
+                f"name={name!r} is not a Bento name: use letters, digits, '-', '_' and '.', "
+                f"starting and ending with a letter or digit, at most {MAX_NAME_LENGTH} "
+                f"characters (e.g. 'credit-model')")
+        return name.lower()
+    raw = path.resolve().name or "automl-model"
+    safe = re.sub(r"[^a-z0-9_.-]+", "-", raw.lower())[:MAX_NAME_LENGTH].strip("-._")
+    return safe or "automl-model"
 
 
 def store_model(model_dir: str | Path, name: str | None = None, *,
