@@ -53,7 +53,7 @@ def installed_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The test plugin packages, pip-installed from their folders into a target directory
     that is put on sys.path (the venv itself stays untouched)."""
     target = tmp_path_factory.mktemp("site")
-    for pkg in ("automl-demo", "automl-broken", "automl-design-example"):
+    for pkg in ("automl-demo", "automl-broken", "automl-design-example", "automl-malformed"):
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                         "--no-build-isolation", "--target", str(target),
                         str(PLUGIN_PACKAGES / pkg)], check=True)

@@ -90,6 +90,10 @@ def test_cli_plugins_lists_name_kind_distribution_version_and_errors(installed_p
     assert "demo (automl-demo 0.3.1): models: demo_tree" in out
     assert "sklearn_models (built-in): models:" in out
     assert "broken (automl-broken 0.0.1)" in out and "error: ModuleNotFoundError" in out
+    assert "malformed (automl-malformed 0.0.1): models: good_tree" in out
+    assert "error: model 'bad_tasks' is skipped" in out
+    assert "misspelled (automl-malformed 0.0.1): registers nothing" in out
+    assert "error: hook 'register_model' is not an automl hook" in out
 
 
 class _Faulty:
@@ -140,3 +144,24 @@ def test_unknown_model_or_tuner_names_the_accepted_values(small_credit):
         automl.fit(small_credit, "Status", models=["no_such_model"], verbose=0)
     with pytest.raises(automl.errors.ConfigurationError, match="grid"):
         automl.fit(small_credit, "Status", tuner="annealing", verbose=0)
+
+
+def test_malformed_specs_and_a_misspelled_hook_are_named_and_skipped(with_installed,
+                                                                     small_credit):
+    with pytest.warns(UserWarning, match="'register_model' is not an automl hook"):
+        infos = {i.name: i for i in plugins.plugin_infos()}
+    malformed = infos["malformed"]
+    assert "model 'bad_tasks' is skipped: tasks ['classification'] are not tasks" in (
+        malformed.error)
+    assert "model 'bad_defaults' is skipped: defaults must be a tuple of parameter dicts" in (
+        malformed.error)
+    assert malformed.registered == {"model": ["good_tree"]}  # its good spec still registers
+    assert "misspelled?" in infos["misspelled"].error and not infos["misspelled"].registered
+    registry = plugins.collect()
+    assert "good_tree" in registry.models
+    assert not {"bad_tasks", "bad_defaults", "never_seen"} & set(registry.models)
+    # every fit goes on, the good spec of the malformed plugin included
+    result = automl.fit(small_credit, "Status", models=["linear", "good_tree"], n_trials=2,
+                        verbose=0)
+    assert set(result.leaderboard["model"]) >= {"good_tree"}
+

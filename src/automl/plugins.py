@@ -20,6 +20,7 @@ import pluggy
 
 from automl import hookspecs
 from automl.errors import PluginError
+from automl.spec_checks import spec_problems
 from automl.specs import CleanerSpec, ModelSpec, PreprocessorSpec, TunerSpec
 
 ENTRY_POINT_GROUP = "automl"
@@ -112,8 +113,31 @@ def get_plugin_manager() -> pluggy.PluginManager:
             info.error = f"{type(exc).__name__}: {exc}"
             warnings.warn(f"automl plugin {ep.name!r} ({dist_name}) failed to load and is "
                           f"skipped: {info.error}", stacklevel=2)
+    _drop_unknown_hooks(pm, infos)
     _manager.pm, _manager.infos = pm, infos
     return pm
+
+
+def _drop_unknown_hooks(pm: pluggy.PluginManager, infos: dict[str, PluginInfo]) -> None:
+    """Unregister each plugin that implements a hook automl does not have (a misspelled
+    ``register_model``, say: pluggy's ``check_pending`` case), recording why: its other hooks
+    would run without the one it meant."""
+    known = sorted(n for n in dir(hookspecs) if n.startswith(("register_", "on_")))
+    for hook_name in [n for n in vars(pm.hook) if not n.startswith("_")]:
+        caller = getattr(pm.hook, hook_name)
+        if caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.optionalhook or pm.get_plugin(impl.plugin_name) is None:
+                continue
+            pm.unregister(name=impl.plugin_name)
+            info = infos.get(impl.plugin_name)
+            problem = (f"hook {hook_name!r} is not an automl hook (misspelled?); the hooks "
+                       f"are {', '.join(known)}")
+            if info is not None:
+                info.error = problem
+            warnings.warn(f"automl plugin {impl.plugin_name!r} is skipped: {problem}",
+                          stacklevel=3)
 
 
 def register_plugin(plugin: object, name: str) -> None:
@@ -121,6 +145,7 @@ def register_plugin(plugin: object, name: str) -> None:
     pm = get_plugin_manager()
     pm.register(plugin, name=name)
     _manager.infos[name] = PluginInfo(name, "(in process)", "", False)
+    _drop_unknown_hooks(pm, _manager.infos)
 
 
 def unregister_plugin(name: str) -> None:
@@ -141,7 +166,9 @@ def collect() -> Registry:
     """Call every ``register_*`` hook, plugin by plugin, and gather the specs.
 
     A plugin whose hook raises or registers something invalid or a duplicate name is recorded in
-    ``Registry.errors`` and the rest of its registrations are kept.
+    ``Registry.errors`` and the rest of its registrations are kept; a spec whose fields are
+    wrong (:func:`automl.spec_checks.spec_problems`) is skipped, and the plugin's later
+    registrations go on.
     """
     pm = get_plugin_manager()
     reg = Registry()
@@ -162,6 +189,11 @@ def _call_register(function: Callable, kind: str, spec_type: type, plugin: str,
         if not isinstance(spec, spec_type):
             raise PluginError(f"register() for {kind}s takes a {spec_type.__name__}, "
                               f"got {type(spec).__name__}")
+        problems = spec_problems(spec)
+        if problems:  # this spec is skipped; the plugin's other registrations go on
+            said = f"{kind} {spec.name!r} is skipped: {'; '.join(problems)}"
+            reg.errors[plugin] = f"{reg.errors[plugin]}; {said}" if plugin in reg.errors else said
+            return
         if spec.name in target:
             owner = reg.owners[(kind, spec.name)]
             raise PluginError(f"{kind} {spec.name!r} is already registered by {owner!r}")

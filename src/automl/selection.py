@@ -40,4 +40,6 @@ def select_tuner(registry: Registry, name: str) -> TunerSpec:
 
 def _warn_plugin_errors(registry: Registry) -> None:
     for plugin, error in registry.errors.items():
-        warnings.warn(f"automl plugin {plugin!r} is skipped: {error}", stacklevel=4)
+        # a spec's problems say themselves what is skipped; a load error skips the plugin
+        said = f": {error}" if " is skipped: " in error else f" is skipped: {error}"
+        warnings.warn(f"automl plugin {plugin!r}{said}", stacklevel=4)
