@@ -191,8 +191,7 @@ def _call_register(function: Callable, kind: str, spec_type: type, plugin: str,
                               f"got {type(spec).__name__}")
         problems = spec_problems(spec)
         if problems:  # this spec is skipped; the plugin's other registrations go on
-            said = f"{kind} {spec.name!r} is skipped: {'; '.join(problems)}"
-            reg.errors[plugin] = f"{reg.errors[plugin]}; {said}" if plugin in reg.errors else said
+            _note(reg, plugin, f"{kind} {spec.name!r} is skipped: {'; '.join(problems)}")
             return
         if spec.name in target:
             owner = reg.owners[(kind, spec.name)]
@@ -203,7 +202,12 @@ def _call_register(function: Callable, kind: str, spec_type: type, plugin: str,
     try:
         function(register=register)
     except Exception as exc:
-        reg.errors[plugin] = f"{type(exc).__name__}: {exc}"
+        _note(reg, plugin, f"{type(exc).__name__}: {exc}")
+
+
+def _note(reg: Registry, plugin: str, problem: str) -> None:
+    """Add ``problem`` to what ``plugin``'s error says, keeping what it said before."""
+    reg.errors[plugin] = f"{reg.errors[plugin]}; {problem}" if plugin in reg.errors else problem
 
 
 def plugin_infos() -> list[PluginInfo]:
