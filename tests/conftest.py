@@ -52,8 +52,14 @@ def small_credit(credit: pd.DataFrame) -> pd.DataFrame:
 def installed_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The test plugin packages, pip-installed from their folders into a target directory
     that is put on sys.path (the venv itself stays untouched)."""
-    target = tmp_path_factory.mktemp("site")
-    for pkg in ("automl-demo", "automl-broken", "automl-design-example", "automl-malformed"):
+    return pip_install_target(tmp_path_factory.mktemp("site"), "automl-demo", "automl-broken",
+                              "automl-design-example", "automl-malformed")
+
+
+def pip_install_target(target: Path, *packages: str) -> Path:
+    """Install test plugin packages (folder names under tests/plugin_packages) into
+    ``target``, without their dependencies, and return it."""
+    for pkg in packages:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                         "--no-build-isolation", "--target", str(target),
                         str(PLUGIN_PACKAGES / pkg)], check=True)

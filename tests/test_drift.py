@@ -99,3 +99,59 @@ def test_the_score_rule_does_not_cry_wolf_on_rows_like_the_training_data(credit_
     flipped = flipped.assign(Status=flipped["Status"].map({"good": "bad", "bad": "good"}))
     performance = result.drift(flipped).performance
     assert performance.dropped and performance.recent.skill < performance.skill_range[1] + 1e-9
+
+
+def test_drift_from_the_summaries_agrees_with_the_tests_on_the_rows(credit_fitted):
+    from scipy import stats
+
+    from automl.drift import ks_test
+    from automl.drift_reference import CDF_POINTS, Numeric
+
+    result, _, _, test = credit_fitted
+    rows = result.reference.features
+    moved = shifted(test)
+    for column in ("Amount", "Seniority", "Income"):
+        summary = Numeric.of(rows[column])
+        for recent in (test[column], moved[column]):
+            values = recent.dropna().to_numpy(float)
+            statistic, p = ks_test(summary, values)
+            exact = stats.ks_2samp(rows[column].dropna(), values, method="asymp")
+            tolerance = 1e-9 if summary.exact else 1.0 / CDF_POINTS
+            assert abs(statistic - exact.statistic) <= tolerance, column
+            # the verdict at the drift rule's level is the one the rows give
+            assert (p < 1e-3) == (exact.pvalue < 1e-3), (column, p, exact.pvalue)
+
+
+def test_a_model_without_its_rows_gives_the_same_drift_report(credit_fitted, tmp_path):
+    result, _, _, test = credit_fitted
+    bare = automl.load(result.without_rows().save(tmp_path / "bare"))
+    assert bare.reference is None and not (tmp_path / "bare" / "reference.joblib").exists()
+    for frame in (test, shifted(test)):
+        full, summarised = result.drift(frame), bare.drift(frame)
+        assert summarised.drifted_columns == full.drifted_columns
+        assert [c.psi for c in summarised.columns] == pytest.approx([c.psi for c in
+                                                                     full.columns])
+        assert summarised.prediction.psi == pytest.approx(full.prediction.psi)
+    # evaluation has no training score to compare without the rows
+    assert "train" not in bare.evaluate(test).diagnosis.scores
+
+
+def test_a_category_with_many_levels_is_summarised_by_its_most_frequent(credit_fitted):
+    from automl.drift import Thresholds, categorical_drift
+    from automl.drift_reference import MAX_LEVELS, OTHER, DriftReference, Levels
+
+    levels = pd.Series([f"shop-{i % 150}" for i in range(3000)] + [None] * 30)
+    summary = Levels.of(levels)
+    assert len(summary.counts) == MAX_LEVELS + 1 and summary.counts[OTHER] == 50 * 20
+    assert summary.missing == 30
+    same = categorical_drift("shop", summary, levels.sample(900, random_state=0),
+                             Thresholds())
+    assert not same.drifted
+    # a level never seen joins the pooled ones: a surge of it is drift
+    surge = pd.Series(["shop-new"] * 600 + [f"shop-{i}" for i in range(300)])
+    assert categorical_drift("shop", summary, surge, Thresholds()).drifted
+    with pytest.raises(ValueError):
+        DriftReference.from_dict({"rows": 3, "columns": {"a": {"kind": "numeric",
+                                                                "edges": [1.0], "counts": [1]}}})
+    with pytest.raises(ValueError):
+        DriftReference.from_dict({"rows": -1, "columns": {}})

@@ -9,6 +9,7 @@ import os
 import warnings
 
 import joblib
+import pandas as pd
 import pytest
 
 import automl
@@ -167,3 +168,48 @@ def test_the_model_store_refuses_a_model_directory_with_a_link(saved, tmp_path):
     # a directory's own name is made tag-safe, not refused
     assert model_name(None, tmp_path / ("Credit Model " + "x" * 80)) == (
         "credit-model-" + "x" * 50)
+
+
+_SAVE_FOREVER = """
+import sys
+import automl
+
+first, second, target = automl.load(sys.argv[1]), automl.load(sys.argv[2]), sys.argv[3]
+print("ready", flush=True)
+while True:
+    for result in (first, second):
+        result.save(target)
+"""
+
+
+@pytest.mark.slow
+def test_a_save_killed_at_any_moment_never_leaves_a_mixed_model(fitted, credit, tmp_path):
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    other = automl.fit(credit.sample(400, random_state=3), "Status", models=["decision_tree"],
+                       n_trials=1, verbose=0)
+    first, second = fitted.save(tmp_path / "first"), other.save(tmp_path / "second")
+    rows = credit.drop(columns="Status").head(50)
+    answers = {fitted.best: fitted.predict_proba(rows), other.best: other.predict_proba(rows)}
+    assert len(answers) == 2 and not answers[fitted.best].equals(answers[other.best])
+    target = tmp_path / "target"
+    rng = random.Random(0)
+    seen = set()
+    for attempt in range(20):
+        child = subprocess.Popen([sys.executable, "-c", _SAVE_FOREVER, str(first), str(second),
+                                  str(target)], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.6))
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        if attempt == 0 and not target.exists():
+            continue  # killed before its first save ended: nothing was there to keep
+        loaded = automl.load(target)  # whole, checked against its manifest, or it raises
+        # the pipeline is the one its metadata names: never one model's under another's
+        pd.testing.assert_frame_equal(loaded.predict_proba(rows), answers[loaded.best])
+        seen.add(loaded.best)
+    assert seen == set(answers), "the kills never caught both models on disk"

@@ -3,6 +3,7 @@ in-process ones for all three tasks, and every bad request answered 4xx with its
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -53,17 +54,24 @@ class Served:
 def _serve(result: automl.FitResult, frame: pd.DataFrame, name: str,
            workers: int) -> Iterator[Served]:
     tag = result.to_bento(name)
+    with _started(tag, workers) as url:
+        yield Served(result.deployable(), frame, url, tag)  # what the Bento serves
+
+
+@contextlib.contextmanager
+def _started(tag: str, workers: int, env: dict | None = None) -> Iterator[str]:
+    """A real `bentoml serve` of Bento ``tag`` on a free port of 127.0.0.1; yields its URL."""
     port = _free_port()
     # the server's log goes to a file: a pipe nobody reads fills up and stalls the server
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "bentoml", "serve", tag, "--host", "127.0.0.1", "--port",
              str(port)], stdout=subprocess.DEVNULL, stderr=log,
-            env={**os.environ, "AUTOML_WORKERS": str(workers)})
+            env={**os.environ, "AUTOML_WORKERS": str(workers), **(env or {})})
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(server, url, log)
-            yield Served(result.deployable(), frame, url, tag)  # what the Bento serves
+            yield url
         finally:
             server.terminate()
             try:
@@ -437,3 +445,63 @@ def test_a_request_whose_client_left_is_not_predicted(credit_served):
     abandoned = after["abandoned"] - before["abandoned"]
     assert 0 < abandoned <= left.count("left")
     assert s.post("predict", {"rows": s.rows(2)}).status_code == 200
+
+
+def _store_folder(bento_tag: str) -> Path:
+    import bentoml
+
+    from automl.serving.bento import STORE_FOLDER
+
+    model = bentoml.bentos.get(bento_tag).info.models[0].tag
+    return Path(bentoml.models.get(model).path) / STORE_FOLDER
+
+
+def test_the_bento_carries_summaries_of_the_training_rows_not_the_rows(credit_served):
+    s = credit_served
+    folder = _store_folder(s.tag)
+    assert not (folder / "reference.joblib").exists()
+    summary = json.loads((folder / "drift_reference.json").read_text())
+    amount = summary["columns"]["Amount"]
+    assert amount["kind"] == "numeric" and len(amount["counts"]) == len(amount["edges"]) + 1
+    # no row of the training table is in there: only counts, bins and quantiles
+    assert set(amount) == {"kind", "present", "missing", "mean", "median", "edges", "counts",
+                           "points", "cdf", "below", "exact"}
+    loaded = automl.load(folder)
+    assert loaded.reference is None and loaded.drift_reference() is not None
+
+
+def test_metadata_lists_a_capped_number_of_categories(credit, tmp_path):
+    from automl.serving.requests import LISTED_CATEGORIES, listed_column
+
+    frame = credit.sample(800, random_state=1).reset_index(drop=True)
+    frame["Branch"] = [f"branch-{i % 60}" for i in range(len(frame))]
+    result = automl.fit(frame, "Status", models=["linear"], n_trials=1, verbose=0)
+    column = next(c for c in result.feature_schema.columns if c.name == "Branch")
+    listed = listed_column(column)
+    assert len(listed["categories"]) == LISTED_CATEGORIES < listed["categories_total"] == 60
+    assert listed["categories"] == column.categories[:LISTED_CATEGORIES]
+
+
+def test_with_a_token_set_every_route_but_the_health_checks_needs_it(credit_served):
+    s = credit_served
+    token = "s3cret-token-for-the-test"
+    with _started(s.tag, 1, {"AUTOML_API_TOKEN": token}) as url:
+        body = json.dumps({"rows": s.rows(3)}).encode()
+        as_json = {"content-type": "application/json"}
+        for route, method in [("predict", "POST"), ("predict_proba", "POST"),
+                              ("metadata", "GET"), ("drift", "GET"), ("metrics", "GET"),
+                              ("no-such-route", "GET")]:
+            for headers in ({}, {"authorization": "Bearer wrong"},
+                            {"authorization": token}):
+                answer = httpx.request(method, f"{url}/{route}", timeout=30,
+                                       content=body if method == "POST" else None,
+                                       headers={**as_json, **headers})
+                assert answer.status_code == 401, (route, headers, answer.text)
+                assert "bearer token" in answer.json()["error"]
+                assert answer.headers["www-authenticate"].startswith("Bearer")
+        good = {**as_json, "authorization": f"Bearer {token}"}
+        answer = httpx.post(f"{url}/predict", content=body, headers=good, timeout=30)
+        assert answer.status_code == 200 and len(answer.json()["predictions"]) == 3
+        assert httpx.get(f"{url}/metadata", headers=good, timeout=30).status_code == 200
+        for probe in ("healthz", "livez", "readyz"):
+            assert httpx.get(f"{url}/{probe}", timeout=10).status_code == 200

@@ -205,7 +205,8 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from automl.serving.bento import build_bento
 
-    tag = build_bento(args.model, args.name, full=args.full, base_image=args.base_image)
+    tag = build_bento(args.model, args.name, full=args.full, base_image=args.base_image,
+                      reference_rows=args.reference_rows)
     print(f"built Bento {tag}\nserve it with: bentoml serve {tag}  (or: automl serve {tag})")
     return 0
 
@@ -348,6 +349,9 @@ def _add_plugins_and_serving(sub: Any) -> None:
                         "members within --infer-limit)")
     b.add_argument("--base-image", help="the container image to build on (default: "
                                         "BentoML's python slim image)")
+    b.add_argument("--reference-rows", action="store_true",
+                   help="carry the sample of training rows into the Bento (default: only "
+                        "their summaries, which drift monitoring needs)")
     b.set_defaults(run=_cmd_build)
     s = sub.add_parser("serve", help="serve a saved model or a built Bento over HTTP")
     s.add_argument("model", help="a model directory (built into a Bento first) or a Bento tag")

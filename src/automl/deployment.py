@@ -15,8 +15,9 @@ member. The deployed model differs in two ways:
 - **A latency bound.** Each collapsed member's single-row prediction time is measured, and
   greedy ensemble selection (:func:`automl.ensemble.select`) runs again over the members'
   held-out predictions, adding a member only while the summed time stays within
-  ``infer_limit`` seconds per row (:data:`DEFAULT_INFER_LIMIT` unless the fit names one), in
-  the spirit of AutoGluon's ``infer_limit``. When no member fits alone, the fastest serves.
+  ``infer_limit`` seconds per row (:data:`automl.api.DEFAULT_INFER_LIMIT` unless the fit
+  names one), in the spirit of AutoGluon's ``infer_limit``. When no member fits alone, the
+  fastest serves.
   The bound gives way where the held-out evidence says it costs accuracy: when the members
   chosen within it score more than ``SKILL_TOLERANCE`` of skill below those chosen without it
   (``Deployment.within_limit`` is then False).
@@ -43,9 +44,6 @@ if TYPE_CHECKING:
     from automl.final_model import FinalModel
     from automl.search import SearchOutcome, SearchSetup
 
-#: seconds one single-row prediction of the deployed model may take (the model alone, after
-#: the schema check), by default (benchmarks/results/deployed.md gives its cost on the suite)
-DEFAULT_INFER_LIMIT: float | None = 0.004
 #: held-out skill (0: a constant guess, 1: perfect) the bound may cost against the members
 #: chosen without it; past that the bound gives way (on modeldata/ames a 4 ms bound left a
 #: linear model alone, at twice the full model's test RMSE)

@@ -1,5 +1,6 @@
 """Drift: do recent rows, and the model's predictions for them, still look like the training
-data? Each feature is compared with the training reference (:mod:`automl.reference`) by the
+data? Each feature is compared with the training reference's summaries
+(:mod:`automl.drift_reference`) by the
 population stability index (PSI) and a test: Kolmogorov-Smirnov for numbers, chi-square for
 categories and booleans.
 
@@ -21,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from automl.diagnosis import scored, skill
+from automl.drift_reference import DriftReference, Levels, Numeric, bin_counts
 from automl.drift_report import ColumnDrift, DriftReport, Performance
 from automl.ensemble import held_out_prediction
 from automl.errors import ConfigurationError, DataValidationError, Failure
@@ -35,8 +37,6 @@ if TYPE_CHECKING:
 PSI_THRESHOLD = 0.2
 #: family-wise significance level of the tests, shared out over the columns compared
 ALPHA = 0.01
-#: quantile bins of a numeric column for the PSI
-BINS = 10
 #: fewer recent rows than this cannot say anything
 MIN_ROWS = 30
 #: a drop in skill on labelled recent rows past this, and past chance, is a performance drop
@@ -48,7 +48,6 @@ BOOTSTRAP_ROWS = 2_000
 #: retrain when at least this share of the compared columns drifted
 RETRAIN_SHARE = 0.25
 _EPS = 1e-4
-_NUMERIC, _CATEGORICAL = ("numeric",), ("categorical", "boolean")
 
 
 def psi(expected: np.ndarray, actual: np.ndarray) -> float:
@@ -66,50 +65,58 @@ class Thresholds:
     p_value: float = ALPHA
 
 
-def numeric_drift(name: str, reference: pd.Series, recent: pd.Series,
+def numeric_drift(name: str, reference: Numeric, recent: pd.Series,
                   limits: Thresholds, kind: str = "numeric") -> ColumnDrift:
     """PSI over the reference's quantile bins (missing values a bin of their own) and the
-    two-sample Kolmogorov-Smirnov test of the values present."""
-    ref, new = reference.dropna().to_numpy(float), recent.dropna().to_numpy(float)
-    edges = np.unique(np.quantile(ref, np.linspace(0, 1, BINS + 1)[1:-1])) if len(ref) else []
-
-    def counts(values: np.ndarray, missing: int) -> np.ndarray:
-        bins = np.bincount(np.searchsorted(edges, values, side="right"),
-                           minlength=len(edges) + 1)
-        return np.append(bins, missing)
-
-    ref_counts = counts(ref, reference.isna().sum())
-    new_counts = counts(new, recent.isna().sum())
+    two-sample Kolmogorov-Smirnov test of the values present, from the reference's summary."""
+    new = recent.dropna().to_numpy(float)
+    edges = np.asarray(reference.edges)
+    ref_counts = np.append(np.asarray(reference.counts, dtype=float), reference.missing)
+    new_counts = np.append(bin_counts(edges, new), recent.isna().sum()).astype(float)
     index = psi(ref_counts, new_counts)
-    test = stats.ks_2samp(ref, new) if len(ref) and len(new) else None
-    p = float(test.pvalue) if test is not None else 1.0
-    detail = (f"mean {np.mean(ref):.4g} -> {np.mean(new):.4g}, median {np.median(ref):.4g} -> "
-              f"{np.median(new):.4g}" if len(ref) and len(new) else "no values to compare")
-    missing = (reference.isna().mean(), recent.isna().mean())
+    statistic, p = ks_test(reference, new) if reference.present and len(new) else (0.0, 1.0)
+    detail = (f"mean {reference.mean:.4g} -> {np.mean(new):.4g}, median {reference.median:.4g}"
+              f" -> {np.median(new):.4g}" if reference.present and len(new)
+              else "no values to compare")
+    missing = (reference.missing / max(reference.present + reference.missing, 1),
+               float(recent.isna().mean()))
     if missing[0] != missing[1]:
         detail += f", missing {missing[0]:.0%} -> {missing[1]:.0%}"
     labels = [f"<= {e:.4g}" for e in edges] + [f"> {edges[-1]:.4g}" if len(edges) else "all",
                                                 "(missing)"]
-    return ColumnDrift(name, kind, "ks", float(test.statistic) if test is not None else 0.0, p,
-                       index, bool(index >= limits.psi and p < limits.p_value), detail,
+    return ColumnDrift(name, kind, "ks", statistic, p, index,
+                       bool(index >= limits.psi and p < limits.p_value), detail,
                        *_shares(labels, ref_counts, new_counts))
 
 
-def categorical_drift(name: str, reference: pd.Series, recent: pd.Series,
+def ks_test(reference: Numeric, values: np.ndarray) -> tuple[float, float]:
+    """The two-sample Kolmogorov-Smirnov statistic of ``values`` against the reference's
+    distribution sketch, and its asymptotic p-value (scipy's ``kstwo`` at the effective sample
+    size, as :func:`scipy.stats.ks_2samp` computes it for large samples)."""
+    values = np.sort(values)
+    grid = np.union1d(np.asarray(reference.points), values)
+    ours, ours_left = reference.distribution(grid)
+    theirs = np.searchsorted(values, grid, side="right") / len(values)
+    theirs_left = np.searchsorted(values, grid, side="left") / len(values)
+    # both distributions are steps or straight between grid points: the largest gap is at one
+    # of them, on one side or the other
+    statistic = float(max(np.max(np.abs(theirs - ours)),
+                          np.max(np.abs(theirs_left - ours_left))))
+    n, m = reference.present, len(values)
+    return statistic, float(stats.kstwo.sf(statistic, max(round(n * m / (n + m)), 1)))
+
+
+def categorical_drift(name: str, reference: Levels, recent: pd.Series,
                       limits: Thresholds, kind: str = "categorical") -> ColumnDrift:
-    """PSI over the reference's levels (an unseen level and missing values are levels of their
-    own) and the chi-square test of the two count rows."""
+    """PSI over the reference's levels (a level it does not name and missing values are levels
+    of their own) and the chi-square test of the two count rows."""
     if kind == "boolean":  # stored as 0.0 / 1.0: shown as words
-        reference, recent = (s.map({0.0: "false", 1.0: "true"}) for s in (reference, recent))
-    known = set(reference.dropna().astype(str))
-
-    def levels(values: pd.Series) -> pd.Series:
-        text = values.astype(object).where(values.notna(), "(missing)").astype(str)
-        return text.where(text.isin(known | {"(missing)"}), "(unseen)")
-
-    ref_levels, new_levels = levels(reference), levels(recent)
-    names = sorted(set(ref_levels) | set(new_levels))
-    ref_counts = ref_levels.value_counts().reindex(names, fill_value=0).to_numpy(float)
+        recent = recent.map({0.0: "false", 1.0: "true"})
+    new_levels = reference.level_of(recent)
+    ref = pd.Series({**reference.counts, "(missing)": reference.missing}, dtype=float)
+    ref = ref[(ref > 0) | (ref.index != "(missing)")]
+    names = sorted(set(ref.index) | set(new_levels))
+    ref_counts = ref.reindex(names, fill_value=0).to_numpy(float)
     new_counts = new_levels.value_counts().reindex(names, fill_value=0).to_numpy(float)
     index = psi(ref_counts, new_counts)
     if len(names) > 1:
@@ -140,7 +147,7 @@ def compare(result: FitResult, recent: pd.DataFrame, *, psi_threshold: float = P
     the training reference of ``result`` by the rule in this module's notes. Raises
     :class:`DataValidationError` for too few rows or rows the schema refuses and
     :class:`ConfigurationError` for a model saved without a reference."""
-    reference = result.reference
+    reference = result.drift_reference()
     if reference is None:
         raise ConfigurationError("this model was saved without a training reference (by an "
                                  "earlier automl): fit it again to monitor drift")
@@ -150,32 +157,40 @@ def compare(result: FitResult, recent: pd.DataFrame, *, psi_threshold: float = P
                                            rows)], "drift data")
     schema = result.feature_schema
     X = result._features(recent, "drift data")
-    compared = [c for c in schema.columns if c.kind in _NUMERIC + _CATEGORICAL]
+    compared = [c for c in schema.columns if c.name in reference.columns]
     limits = Thresholds(psi_threshold, alpha / (len(compared) + 1))
-    columns = [(numeric_drift if c.kind in _NUMERIC else categorical_drift)(
-        c.name, reference.features[c.name], X[c.name], limits, c.kind) for c in compared]
+    columns = [_column_drift(c.name, reference.columns[c.name], X[c.name], limits, c.kind)
+               for c in compared]
     skipped = {c.name: f"{c.kind} columns are not compared (dates move on by nature)"
                if c.kind == "datetime" else f"{c.kind} columns are not compared"
                for c in schema.columns if c not in compared}
-    found = DriftReport(len(reference.features), len(X), columns, _prediction_drift(
-        result, X, limits), skipped, _performance(result, recent), psi_threshold, alpha)
+    found = DriftReport(reference.rows, len(X), columns, _prediction_drift(
+        result, reference, X, limits), skipped, _performance(result, recent), psi_threshold,
+        alpha)
     found.recommend(RETRAIN_SHARE)
     return found
 
 
-def _prediction_drift(result: FitResult, X: pd.DataFrame,
+def _column_drift(name: str, summary: Numeric | Levels, recent: pd.Series, limits: Thresholds,
+                  kind: str) -> ColumnDrift:
+    if isinstance(summary, Numeric):
+        return numeric_drift(name, summary, recent, limits, kind)
+    return categorical_drift(name, summary, recent, limits, kind)
+
+
+def _prediction_drift(result: FitResult, reference: DriftReference, X: pd.DataFrame,
                       limits: Thresholds) -> ColumnDrift | None:
-    reference = result.reference
-    if reference is None or not len(reference.predictions):
+    if reference.prediction is None:
         return None
     task = result.task
     now = prediction_signal(task, held_out_prediction(result.pipeline, X, task))
     if task == Task.MULTICLASS:
         assert result.classes is not None
         labels = np.asarray([str(c) for c in result.classes], dtype=object)
-        return categorical_drift("prediction", pd.Series(labels[reference.predictions.astype(
-            int)]), pd.Series(labels[now.astype(int)]), limits, "prediction")
-    return numeric_drift("prediction", pd.Series(reference.predictions), pd.Series(now), limits,
+        now_labels = pd.Series(labels[now.astype(int)])
+        return _column_drift("prediction", reference.prediction, now_labels, limits,
+                             "prediction")
+    return _column_drift("prediction", reference.prediction, pd.Series(now), limits,
                          "prediction")
 
 

@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from automl.ensemble import ENSEMBLE_NAME, WeightedEnsemble, select
 from automl.fitting import fit_pipeline
 from automl.search import (
+    REFIT_MARGIN,
     REFIT_SAFETY,
     SearchOutcome,
     SearchSetup,
@@ -24,6 +25,7 @@ from automl.search import (
 )
 from automl.specs import FitContext
 from automl.target_transform import ScaledTargetModel
+from automl.time_limit import TimeLimitExceeded
 
 
 @dataclass
@@ -104,7 +106,13 @@ def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows
                          or (estimator,), log=training_log(record.model, -1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit_pipeline(pipeline, spec, X, y, context, setup.resampler(record.params))
+        try:  # a model that ignores the deadline cannot hold the fit: keep the trial's fit
+            setup.limiter.call(
+                lambda: fit_pipeline(pipeline, spec, X, y, context,
+                                     setup.resampler(record.params)),
+                deadline + REFIT_MARGIN, f"the refit of {record.model}")
+        except (TimeLimitExceeded, KeyboardInterrupt):  # the user's Ctrl-C: finish with it
+            return trained, False
     if getattr(pipeline.named_steps["model"], "truncated_", False) and not getattr(
             estimator, "truncated_", False):
         return trained, False

@@ -136,6 +136,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     one is there)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target)
     stamp = uuid.uuid4().hex[:8]
     fresh = target.parent / f".{target.name}.saving-{stamp}"
     old = target.parent / f".{target.name}.old-{stamp}"
@@ -153,6 +154,17 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
         raise
     shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def recover(target: Path) -> None:
+    """Put back the model a save killed between its two renames had moved aside (the moment
+    ``target`` is missing and its ``.old-`` sibling holds the earlier model whole)."""
+    target = Path(target)
+    if target.exists() or not target.parent.is_dir():
+        return
+    moved = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if moved and (moved[-1] / META_FILE).is_file():
+        os.replace(moved[-1], target)
 
 
 def _flush(folder: Path) -> None:

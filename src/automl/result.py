@@ -19,6 +19,7 @@ from automl.cleaning import Cleaning
 from automl.data_report import DataReport
 from automl.deployment import DEPLOYED_NAME, Deployment
 from automl.diagnosis import Scored
+from automl.drift_reference import DriftReference
 from automl.ensemble import ENSEMBLE_NAME
 from automl.errors import (
     ConfigurationError,
@@ -28,7 +29,15 @@ from automl.errors import (
     ModelVersionWarning,
 )
 from automl.metrics import get_metric
-from automl.model_files import META_FILE, manifest, read_json, signed, verify, write_atomically
+from automl.model_files import (
+    META_FILE,
+    manifest,
+    read_json,
+    recover,
+    signed,
+    verify,
+    write_atomically,
+)
 from automl.profile import encode_target
 from automl.reference import Reference
 from automl.schema import FeatureSchema
@@ -116,6 +125,7 @@ class FitResult:
     held_out: Scored | None = None
     reference: Reference | None = None
     deployed: Deployment | None = None
+    drift_summary: DriftReference | None = field(default=None, repr=False)
 
     @property
     def model_names(self) -> list[str]:
@@ -141,14 +151,34 @@ class FitResult:
         single = len(d.params) == 1
         name = next(iter(d.params)).rsplit("#", 1)[0] if single else DEPLOYED_NAME
         params = self._trial_params(next(iter(d.params))) if single else d.params
-        reference = self.reference
-        if reference is not None and d.valid_signal is not None:
-            reference = replace(reference, predictions=d.valid_signal)
+        reference, summary = self.reference, self.drift_summary
+        if d.valid_signal is not None:
+            if reference is not None:
+                reference = replace(reference, predictions=d.valid_signal)
+            if summary is not None:
+                summary = summary.with_predictions(d.valid_signal, self.task, self.classes)
         # the record stays (what is served, at what cost), not a second copy of the model
         return replace(self, pipeline=d.model, best=name, best_params=params,
                        valid_score=d.valid_score, refitted=d.refitted,
                        held_out=d.held_out or self.held_out, reference=reference,
-                       deployed=replace(d, model=None))
+                       drift_summary=summary, deployed=replace(d, model=None))
+
+    def drift_reference(self) -> DriftReference | None:
+        """What drift is measured against (:mod:`automl.drift_reference`): the summaries of
+        :attr:`reference`, or those saved with a model that carries no rows (a Bento's); None
+        for a model saved without either."""
+        if self.reference is None:
+            return self.drift_summary
+        kinds = {c.name: c.kind for c in self.feature_schema.columns}
+        return DriftReference.build(self.reference.features, kinds,
+                                    self.reference.predictions, self.task, self.classes)
+
+    def without_rows(self) -> FitResult:
+        """This result with its training rows left out and their drift summaries kept: what a
+        Bento carries by default. :meth:`evaluate` then has no training score to compare."""
+        from dataclasses import replace
+
+        return replace(self, reference=None, drift_summary=self.drift_reference())
 
     def _trial_params(self, member: str) -> dict[str, Any]:
         number = int(member.rsplit("#", 1)[1])
@@ -297,6 +327,9 @@ class FitResult:
         self.data_report.save(out / _REPORT_FILE)
         if self.reference is not None:
             self.reference.save(out)
+        summary = self.drift_reference()
+        if summary is not None:
+            summary.save(out)
         if self.deployed is not None:
             joblib.dump(self.deployed, out / _DEPLOYED_FILE)
         self.feature_schema.save(out)
@@ -313,11 +346,14 @@ class FitResult:
         meta = signed(json.loads(json.dumps(meta, default=_json_default)))
         (out / _META_FILE).write_text(json.dumps(meta, indent=2))
 
-    def to_bento(self, name: str | None = None, *, full: bool = False) -> str:
+    def to_bento(self, name: str | None = None, *, full: bool = False,
+                 reference_rows: bool = False) -> str:
         """Save the model, put it in the BentoML model store and build a Bento whose service
         checks every request against :attr:`schema`; returns the Bento tag (serve it with
         ``bentoml serve TAG`` or ``automl serve TAG``). The Bento serves the
-        :meth:`deployable` model (the fast one), or with ``full=True`` the full model.
+        :meth:`deployable` model (the fast one), or with ``full=True`` the full model. For
+        drift monitoring it carries summaries of the training reference (bins, counts and
+        quantiles), not training rows, unless ``reference_rows=True``.
         ``name`` (default: ``automl-<best model>``) follows BentoML's tag rules; another is a
         :class:`ConfigurationError`."""
         import tempfile
@@ -327,7 +363,8 @@ class FitResult:
         # checked first: a name is a folder's name here, and must not lead out of it
         folder = model_name(name, Path(f"automl-{self.best}"))
         with tempfile.TemporaryDirectory() as tmp:
-            return build_bento(self.save(Path(tmp) / folder), name, full=full)
+            return build_bento(self.save(Path(tmp) / folder), name, full=full,
+                               reference_rows=reference_rows)
 
     def __repr__(self) -> str:
         return (f"FitResult(task={self.task.value!r}, metric={self.metric!r}, best={self.best!r}, "
@@ -352,6 +389,7 @@ def load(path: str | Path) -> FitResult:
     import joblib
 
     src = Path(path)
+    recover(src)
     if not (src / _META_FILE).is_file():
         raise ModelLoadError(f"{src} is not a saved automl model: {_META_FILE} is missing")
     meta = read_json(src, _META_FILE)
@@ -369,6 +407,7 @@ def load(path: str | Path) -> FitResult:
         pipeline = joblib.load(src / _PIPELINE_FILE)
         cleaning = joblib.load(src / _CLEANING_FILE)
         reference = Reference.load(src)
+        summary = DriftReference.load(src)
         deployed = _load_deployed(src / _DEPLOYED_FILE)
         board = pd.read_json(src / _BOARD_FILE, orient="records")
         result = FitResult(
@@ -380,7 +419,7 @@ def load(path: str | Path) -> FitResult:
             dropped_columns=meta["dropped_columns"], versions=meta["versions"],
             cleaning=cleaning, data_report=DataReport.load(src / _REPORT_FILE),
             held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
-            reference=reference, deployed=deployed)
+            reference=reference, deployed=deployed, drift_summary=summary)
     except ModelLoadError:
         raise
     except Exception as exc:

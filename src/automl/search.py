@@ -32,6 +32,7 @@ from automl.progress import Progress
 from automl.specs import FitContext, ModelSpec, PreprocessorSpec, SearchChoice, Task, TunerSpec
 from automl.split import Validation
 from automl.target_transform import TargetScale
+from automl.time_limit import TimeLimiter, TimeLimitExceeded
 from automl.trial_space import ModelTrial, choice_param, new_study
 
 MAX_CONSECUTIVE_SKIPS = 3
@@ -43,6 +44,9 @@ REFIT_MARGIN = 0.5
 #: with cross-validation, the models whose best trial's collapse into one model the search
 #: makes room for
 COLLAPSE_RESERVED = 3
+# the least a trial may run past its deadline before it is stopped: a cooperative model stops
+# at the end of a round, which on a small table is well under it
+TRIAL_GRACE = 0.5
 
 
 @dataclass
@@ -68,7 +72,8 @@ class SearchSetup:
     """What a search needs besides the data: the candidate models, the preprocessors they may
     use, the tuner, the metric, the task, the feature columns by kind, the seed, for
     regression the scale the target is fitted on, the cleaning steps' per-trial choices, the
-    country for holiday features and the preprocessors the user switched off."""
+    country for holiday features and the preprocessors the user switched off. ``limiter``
+    runs every model fit of the search, each stopped at its time limit."""
 
     models: dict[str, ModelSpec]
     preprocessors: dict[str, PreprocessorSpec]
@@ -81,6 +86,7 @@ class SearchSetup:
     choices: list[SearchChoice] = field(default_factory=list)
     country: str | None = None
     switched_off: frozenset[str] = frozenset()
+    limiter: TimeLimiter = field(default_factory=TimeLimiter, repr=False, compare=False)
 
     def pipeline(self, model: str, params: dict[str, Any]) -> Pipeline:
         """An unfitted pipeline for ``model`` with ``params``."""
@@ -116,7 +122,9 @@ class Candidate:
 class SearchOutcome:
     """Every trial in order, the best one, its pipeline as fitted on the training part (with
     cross-validation, the bag of its fold models), the candidates for the ensemble (by trial
-    number), the held-out target they were scored on and whether the models are fold bags."""
+    number), the held-out target they were scored on, whether the models are fold bags and
+    whether the user interrupted the search (Ctrl-C): the fit then finishes at once with what
+    it has, refitting nothing."""
 
     trials: list[TrialRecord] = field(default_factory=list)
     best: TrialRecord | None = None
@@ -125,6 +133,7 @@ class SearchOutcome:
     candidates: dict[int, Candidate] = field(default_factory=dict)
     y_valid: np.ndarray | None = None
     bagged: bool = False
+    interrupted: bool = False
 
 
 class SharedSearch(Protocol):
@@ -172,6 +181,7 @@ class _Search:
             len(first.y_train), 1)
         self.study = study if study is not None else new_study(setup)
         self.shared = shared
+        self.timed_out: dict[str, int] = {}
 
     def reserve(self) -> float:
         """Seconds kept back for refitting the current best on all rows (for bags of fold
@@ -193,8 +203,31 @@ class _Search:
     def trial_deadline(self) -> float:
         return self.deadline - self.reserve()
 
+    def trial_limit(self) -> float:
+        """When a trial starting now is stopped if it is still running: a cooperative model
+        stops by itself at :meth:`trial_deadline`; past it by the overrun the budget allows
+        (at least half a second), never past the hard deadline. The first model may run
+        until the hard deadline: without it the fit has nothing to return."""
+        if self.outcome.best is None:
+            return self.hard_deadline
+        grace = max(self.hard_deadline - self.deadline, TRIAL_GRACE)
+        return min(self.trial_deadline() + grace, self.hard_deadline)
+
     def run(self) -> SearchOutcome:
-        """Trials until the budget or ``n_trials`` ends; the outcome may have no best."""
+        """Trials until the budget or ``n_trials`` ends; the outcome may have no best. The
+        user's Ctrl-C ends the search with what it has (``interrupted``), unless nothing has
+        scored yet: then it is raised."""
+        try:
+            self._trials()
+        except KeyboardInterrupt:
+            if self.outcome.best is None:
+                raise
+            self.outcome.interrupted = True
+            self.progress.say(f"interrupted: finishing with the best of "
+                              f"{len(self.outcome.trials)} trials")
+        return self.outcome
+
+    def _trials(self) -> None:
         skips, release = 0, Releaser()
         while self.n_trials is None or self._done() < self.n_trials:
             if time.monotonic() >= self.trial_deadline() and not self._need_first_model():
@@ -204,7 +237,6 @@ class _Search:
             skips = skips + 1 if record.status == "skipped" else 0
             if skips >= MAX_CONSECUTIVE_SKIPS:
                 break
-        return self.outcome
 
     def _done(self) -> int:
         return len(self.outcome.trials) if self.shared is None else self.shared.finished()
@@ -221,6 +253,7 @@ class _Search:
                              worker=None if self.shared is None else self.shared.worker)
         heartbeat = contextlib.nullcontext() if self.shared is None else self.shared.heartbeat(
             trial)
+        began = time.monotonic()
         with heartbeat:
             try:
                 given = trial.user_attrs.get("given", {})
@@ -235,6 +268,17 @@ class _Search:
                     self._fit_and_score(trial, spec, record)
             except StorageError:
                 raise
+            except KeyboardInterrupt:  # the user's Ctrl-C: this trial is lost, the search ends
+                record.status, record.error = "failed", "interrupted"
+                self._tell(trial, record, state=optuna.trial.TrialState.FAIL)
+                self._finish(record)
+                raise
+            except TimeLimitExceeded as exc:
+                # never tried again in this fit: it would hold the next trial as long
+                self.timed_out[model] = trial.number
+                record.status, record.error = "failed", f"timeout: {exc}"
+                record.fit_seconds = time.monotonic() - began
+                self._tell(trial, record, state=optuna.trial.TrialState.FAIL)
             except Exception as exc:  # a plugin's bug must not end the search
                 record.status, record.error = "failed", _describe(exc)
                 self._tell(trial, record, state=optuna.trial.TrialState.FAIL)
@@ -261,6 +305,9 @@ class _Search:
         # A trial that would run into the refit's reserve costs the refit, which is worth more
         # than one more trial: judge by what this model took before, and a model not yet seen
         # by what a typical trial took (it must not start in the last moments and overrun).
+        if spec.name in self.timed_out:
+            record.error = f"stopped at its time limit in trial {self.timed_out[spec.name]}"
+            return True
         done = [t for t in self.outcome.trials if t.status == "complete"]
         seen = [t.fit_seconds for t in done if t.model == spec.name][-5:]
         left = self.trial_deadline() - time.monotonic()
@@ -281,6 +328,7 @@ class _Search:
             return False
 
         started, fitted, parts = time.monotonic(), [], []
+        until = self.trial_limit()
         for i, fold in enumerate(self.validation.folds):
             if i and time.monotonic() > self.trial_deadline() and self.outcome.best:
                 raise TimeoutError(f"out of time after {i} of {len(self.validation.folds)} "
@@ -292,16 +340,24 @@ class _Search:
                                  seed=self.setup.seed, log=training_log(spec.name, trial.number))
             context.score = held_out_scorer(self.setup.metric, context)
             pipeline = self.setup.pipeline(spec.name, record.params)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+
+            def fit_fold(pipeline: Pipeline = pipeline, fold: Any = fold,
+                         context: FitContext = context) -> np.ndarray | None:
                 fit_pipeline(pipeline, spec, fold.X_train, fold.y_train, context,
                              self.setup.resampler(record.params))
-                if pruned:
-                    record.fit_seconds = time.monotonic() - started
-                    record.status = "pruned"
-                    self._tell(trial, record, state=optuna.trial.TrialState.PRUNED)
-                    return
-                parts.append(held_out_prediction(pipeline, fold.X_valid, self.setup.task))
+                return None if pruned else held_out_prediction(pipeline, fold.X_valid,
+                                                               self.setup.task)
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                part = self.setup.limiter.call(fit_fold, until,
+                                               f"trial {trial.number} ({spec.name})")
+            if pruned:
+                record.fit_seconds = time.monotonic() - started
+                record.status = "pruned"
+                self._tell(trial, record, state=optuna.trial.TrialState.PRUNED)
+                return
+            parts.append(part)
             fitted.append(pipeline)
         prediction = np.concatenate(parts)
         if self.setup.target_scale is not None:

@@ -51,11 +51,13 @@ def model_name(name: str | None, path: Path) -> str:
     return safe or "automl-model"
 
 
-def store_model(model_dir: str | Path, name: str | None = None, *,
-                full: bool = False) -> tuple[str, list[str]]:
+def store_model(model_dir: str | Path, name: str | None = None, *, full: bool = False,
+                reference_rows: bool = False) -> tuple[str, list[str]]:
     """Put a model written by ``FitResult.save`` into the BentoML model store: its deployed
-    model (:meth:`FitResult.deployable`), or with ``full`` the full one. Returns the model
-    tag (name:version) and the names of the models it is made of."""
+    model (:meth:`FitResult.deployable`), or with ``full`` the full one, and for drift
+    monitoring the summaries of its training reference, not the rows
+    (:meth:`FitResult.without_rows`), unless ``reference_rows``. Returns the model tag
+    (name:version) and the names of the models it is made of."""
     import automl
 
     src = Path(model_dir)
@@ -68,10 +70,8 @@ def store_model(model_dir: str | Path, name: str | None = None, *,
                                metadata={"valid_score": served.valid_score}) as model:
         # a folder of its own: BentoML writes its model.yaml beside it, which the model's
         # manifest does not list
-        if served is result:
-            shutil.copytree(src, Path(model.path) / STORE_FOLDER)
-        else:
-            served.save(Path(model.path) / STORE_FOLDER)
+        (served if reference_rows else served.without_rows()).save(
+            Path(model.path) / STORE_FOLDER)
     return str(model.tag), served.model_names
 
 
@@ -169,13 +169,13 @@ def image_spec(wheel_dir: Path, models: list[str], base_image: str | None = None
 
 
 def build_bento(model_dir: str | Path, name: str | None = None, *, full: bool = False,
-                base_image: str | None = None) -> str:
-    """Store the model (the deployed one, or with ``full`` the full one: see
-    :func:`store_model`) and build a Bento serving it, its container image described by
-    BentoML's image API (``base_image``: the image to build on; default BentoML's python slim
-    image); returns the Bento tag."""
+                base_image: str | None = None, reference_rows: bool = False) -> str:
+    """Store the model (the deployed one, or with ``full`` the full one; its training rows
+    only with ``reference_rows``: see :func:`store_model`) and build a Bento serving it, its
+    container image described by BentoML's image API (``base_image``: the image to build on;
+    default BentoML's python slim image); returns the Bento tag."""
     bentoml = _bentoml()
-    tag, made_of = store_model(model_dir, name, full=full)
+    tag, made_of = store_model(model_dir, name, full=full, reference_rows=reference_rows)
     # BentoML reads the build context's files only below the working directory
     with tempfile.TemporaryDirectory() as context, contextlib.chdir(context):
         wheels = Path(context) / "wheels"

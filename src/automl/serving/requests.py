@@ -183,3 +183,19 @@ def finite_json(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+#: categories of a column that /metadata lists at most
+LISTED_CATEGORIES = 20
+
+
+def listed_column(column: Any) -> dict[str, Any]:
+    """A feature column as /metadata lists it: its categories cut to the
+    :data:`LISTED_CATEGORIES` most frequent in training (the schema keeps them in that
+    order), with their number, so that the route does not hand out every training value."""
+    listed = dict(vars(column))
+    categories = listed.get("categories")
+    if categories is not None:
+        listed["categories"] = categories[:LISTED_CATEGORIES]
+        listed["categories_total"] = len(categories)
+    return listed

@@ -40,6 +40,7 @@ import automl
 from automl.drift import compare
 from automl.drift_report import DriftReport
 from automl.errors import AutoMLError, ConfigurationError, DataValidationError
+from automl.serving.auth import BearerToken
 from automl.serving.batching import MAX_QUEUE, AdaptiveBatcher
 from automl.serving.bento import STORE_FOLDER
 from automl.serving.monitor import ServedLog
@@ -52,6 +53,7 @@ from automl.serving.requests import (
     body_too_large,
     finite_json,
     jsonable,
+    listed_column,
     parse_rows,
 )
 
@@ -163,7 +165,7 @@ class Predictor:
         r = self.result
         return {"model_tag": self.tag, "task": r.task.value, "metric": r.metric, "model": r.best,
                 "valid_score": r.valid_score, "classes": r.classes, "refitted": r.refitted,
-                "features": [vars(c) for c in r.feature_schema.columns],
+                "features": [listed_column(c) for c in r.feature_schema.columns],
                 "ignored_columns": [r.feature_schema.target, *r.feature_schema.ignored],
                 "served": "deployed" if r.deployed is not None and r.deployed.model is None
                 else "full",
@@ -365,3 +367,6 @@ class AutoMLService:
 
     def __init__(self) -> None:
         self.predictor = Predictor(str(Path(self.model_ref.path) / STORE_FOLDER), _TAG)
+
+
+AutoMLService.add_asgi_middleware(BearerToken)

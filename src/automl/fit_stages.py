@@ -1,0 +1,175 @@
+"""The stages of a fit, in order, and nothing else; :func:`automl.api.fit` is the entry
+point and documents each argument."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from automl.api import OVERRUN_FRACTION
+from automl.checks import check_training_data
+from automl.cleaning import Cleaning, Preparation, fit_cleaning, select_preparation
+from automl.data_report import DataReport
+from automl.deployment import build_deployment
+from automl.diagnosis import scored
+from automl.errors import ConfigurationError
+from automl.final_model import build_final_model
+from automl.metrics import get_metric
+from automl.pipeline import unprepared_kinds
+from automl.plugins import collect, notify
+from automl.preparation_notes import chosen_options, feature_notes, profile_notes, scale_notes
+from automl.profile import Profile, encode_target, profile_frame
+from automl.progress import Progress
+from automl.reference import Reference
+from automl.result import FitResult, make_leaderboard
+from automl.scale_choice import PROBE_SHARE, choose_scale, probe_for
+from automl.schema import FeatureSchema
+from automl.search import run_search
+from automl.search_settings import SearchSettings
+from automl.selection import select_models, select_tuner
+from automl.specs import CleanContext, Task
+from automl.split import VALIDATION_CHOICES, make_validation
+
+
+def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task | None,
+            metric: str | None, time_budget: float, models: list[str] | None, tuner: str,
+            seed: int, n_trials: int | None, ensemble: bool, validation: str,
+            country: str | None, disable: list[str] | None, enable: list[str] | None,
+            verbose: int, storage: str | None, study_name: str | None, resume: bool,
+            share: str | None, infer_limit: float | None) -> FitResult:
+    """:func:`automl.api.fit`, its budget counted from ``started`` (a ``time.monotonic()``
+    value taken when the call began)."""
+    _check_arguments(time_budget, n_trials, validation, country, infer_limit)
+    if resume and storage is None:
+        raise ConfigurationError("resume=True continues a search kept in a storage: give "
+                                 "storage= (and study_name=) as the fit that started it did")
+    deadline = started + time_budget
+    progress = Progress(verbose, started)
+    registry = collect()
+    chosen = select_preparation(registry.cleaners, registry.preprocessors, disable, enable)
+    df, task = check_training_data(df, target, task)
+    chosen_metric = get_metric(metric, task)
+    cleaning, df, report, profile, schema = _prepare(df, target, task, chosen,
+                                                     CleanContext(task, target, seed, country))
+    X = schema.validate(df, context="training data")
+    y = y_target = encode_target(df[target], profile.classes)
+    columns = {kind: profile.names(kind) for kind in _kinds(profile)}
+    scale_choice = None if task.is_classification else choose_scale(
+        X, y, chosen_metric, probe_for(registry, chosen, columns, seed, country), seed,
+        PROBE_SHARE * time_budget)
+    target_scale = None if scale_choice is None else scale_choice.scale
+    if target_scale is not None:
+        y = target_scale.to_fitted(y)
+    shared = None
+    if storage is not None:
+        from automl.distributed.leader import SharedRun, resumed_validation
+
+        shared = SharedRun(storage, study_name, share, resume)
+        if resume and validation == "auto":
+            # "auto" hangs on the budget, which a resumed search may change: keep the study's
+            validation = resumed_validation(shared) or validation
+    folds = make_validation(X, y, task, seed, validation, time_budget)
+    settings = SearchSettings(list(select_models(registry, models, task)),
+                              select_tuner(registry, tuner).name, chosen_metric.name, task.value,
+                              columns, seed,
+                              country, disable, enable, n_trials,
+                              "cv" if folds.bagged else "holdout")
+    setup = settings.setup(registry, cleaning, target_scale, chosen)
+    report.add(feature_notes(profile, X, setup) + scale_notes(scale_choice, target))
+    progress.say(f"{task.value} task, {chosen_metric.name} "
+                 f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
+                 f"{folds.describe()}, "
+                 f"{len(profile.features)} features, models {sorted(setup.models)}"
+                 f"{'' if scale_choice is None else ', ' + scale_choice.describe()}")
+    hard_deadline = started + time_budget * (1 + OVERRUN_FRACTION)
+    if shared is None:
+        outcome = run_search(setup, folds, deadline=deadline, hard_deadline=hard_deadline,
+                             n_trials=n_trials, progress=progress)
+    else:
+        from automl.distributed.leader import package_for, run_shared_search
+
+        outcome = run_shared_search(shared, setup,
+                                    package_for(settings, cleaning, target_scale, folds),
+                                    deadline=deadline, hard_deadline=hard_deadline,
+                                    progress=progress)
+    if outcome.interrupted:  # the user asked for what there is now
+        deadline = hard_deadline = time.monotonic()
+    final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
+    if final.ensemble_record is not None:
+        final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
+    # the last step: it may use the overrun the budget allows
+    deployed = build_deployment(setup, outcome, final, X, y, hard_deadline, infer_limit)
+    rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
+    held_out = None if final.valid_prediction is None else scored(
+        chosen_metric, task, outcome.y_valid, final.valid_prediction)
+    report.add(chosen_options(final, outcome, setup, X))
+    result = FitResult(
+        pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
+        leaderboard=make_leaderboard(rows, chosen_metric.name, chosen_metric.greater_is_better,
+                                     deployed),
+        best=final.name, best_params=final.params, valid_score=final.valid_score,
+        classes=profile.classes, refitted=final.refitted,
+        fit_seconds=time.monotonic() - started,
+        dropped_columns={**report.reasons("dropped"), **profile.dropped},
+        cleaning=cleaning, data_report=report, held_out=held_out,
+        reference=Reference.sample(X, y_target, task, final.valid_prediction, seed),
+        deployed=deployed)
+    progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
+                 f"({len(outcome.trials)} trials, "
+                 f"{_refit_words(final.refitted, outcome.bagged)})")
+    if deployed is not None:
+        progress.say(f"deployed: {' + '.join(deployed.params)} "
+                     f"{chosen_metric.name}={deployed.valid_score:.5g}, "
+                     f"{deployed.seconds_per_row * 1000:.2f} ms per row")
+    notify("on_fit_end", result=result)
+    return result
+
+
+def _prepare(df: pd.DataFrame, target: str, task: Task, chosen: Preparation,
+             context: CleanContext) -> tuple[Cleaning, pd.DataFrame, DataReport, Profile,
+                                             FeatureSchema]:
+    """Clean the checked frame, profile it and infer its schema: the fitted cleaning, the
+    cleaned frame, the report so far, the profile and the schema."""
+    features = [c for c in df.columns if c != target]
+    cleaning, df, report = fit_cleaning(df, target, chosen.cleaners, context)
+    profile = profile_frame(df, target, task)
+    profile = profile.without(unprepared_kinds(_kinds(profile), chosen.preprocessors),
+                              "a {kind} column, unused: its preprocessor is switched off")
+    report.add(profile_notes(profile))
+    removed = [str(c) for c in features if c not in df.columns]
+    return cleaning, df, report, profile, FeatureSchema.from_profile(profile, df, removed)
+
+
+def _check_arguments(time_budget: float, n_trials: int | None, validation: str,
+                     country: str | None, infer_limit: float | None = None) -> None:
+    if infer_limit is not None and (not isinstance(infer_limit, int | float)
+                                    or not infer_limit > 0):
+        raise ConfigurationError(f"infer_limit={infer_limit!r}: give a positive number of "
+                                 f"seconds per row, or None for no bound")
+    if validation not in VALIDATION_CHOICES:
+        raise ConfigurationError(f"validation={validation!r}: use one of "
+                                 f"{list(VALIDATION_CHOICES)}")
+    if not isinstance(time_budget, int | float) or not time_budget > 0:
+        raise ConfigurationError(f"time_budget={time_budget!r}: give a positive number of "
+                                 f"seconds")
+    if n_trials is not None and (not isinstance(n_trials, int) or n_trials < 1):
+        raise ConfigurationError(f"n_trials={n_trials!r}: give a positive integer or None")
+    if country is not None:
+        import holidays
+
+        try:
+            holidays.country_holidays(country)
+        except (NotImplementedError, KeyError, AttributeError, TypeError):
+            raise ConfigurationError(f"country={country!r}: the holidays package does not know "
+                                     f"it; give an ISO 3166 code such as 'US' or 'DE'") from None
+
+
+def _kinds(profile: Profile) -> list[str]:
+    return sorted({c.kind for c in profile.columns})
+
+
+def _refit_words(refitted: bool, bagged: bool) -> str:
+    if bagged:
+        return "a bag of fold models, which between them saw every row"
+    return "refitted on all rows" if refitted else "not refitted: no time left"
