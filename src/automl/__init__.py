@@ -28,11 +28,12 @@ from automl.specs import (
 
 if TYPE_CHECKING:
     from automl.api import fit
-    from automl.result import FitResult, load
+    from automl.loading import load
+    from automl.result import FitResult
 
 __version__ = "0.1.0"
 
-_LAZY = {"fit": "automl.api", "load": "automl.result", "FitResult": "automl.result"}
+_LAZY = {"fit": "automl.api", "load": "automl.loading", "FitResult": "automl.result"}
 
 
 def __getattr__(name: str) -> Any:

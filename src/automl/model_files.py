@@ -33,6 +33,12 @@ from automl.errors import ModelLoadError
 SIGNING_VARIABLE = "AUTOML_SIGNING_KEY"
 #: the file that holds the metadata and the manifest (not itself listed)
 META_FILE = "metadata.json"
+#: the other files of a saved model directory (the training reference's are its own modules')
+PIPELINE_FILE = "pipeline.joblib"
+CLEANING_FILE = "cleaning.joblib"
+REPORT_FILE = "data_report.json"
+BOARD_FILE = "leaderboard.json"
+DEPLOYED_FILE = "deployed.joblib"
 _CHUNK = 1 << 20
 
 

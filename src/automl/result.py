@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import platform
-import warnings
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -25,17 +24,17 @@ from automl.errors import (
     ConfigurationError,
     DataValidationError,
     Failure,
-    ModelLoadError,
-    ModelVersionWarning,
 )
 from automl.metrics import get_metric
 from automl.model_files import (
+    BOARD_FILE,
+    CLEANING_FILE,
+    DEPLOYED_FILE,
     META_FILE,
+    PIPELINE_FILE,
+    REPORT_FILE,
     manifest,
-    read_json,
-    recover,
     signed,
-    verify,
     write_atomically,
 )
 from automl.profile import encode_target
@@ -50,12 +49,6 @@ if TYPE_CHECKING:
 
 #: bumped whenever the saved layout changes; load refuses other formats (3: the manifest)
 FORMAT_VERSION = 3
-_PIPELINE_FILE = "pipeline.joblib"
-_CLEANING_FILE = "cleaning.joblib"
-_REPORT_FILE = "data_report.json"
-_META_FILE = META_FILE
-_BOARD_FILE = "leaderboard.json"
-_DEPLOYED_FILE = "deployed.joblib"
 
 
 def library_versions() -> dict[str, str]:
@@ -314,7 +307,7 @@ class FitResult:
         than a saved model."""
         out = Path(path)
         if out.exists() and (not out.is_dir() or (any(out.iterdir())
-                                                  and not (out / _META_FILE).is_file())):
+                                                  and not (out / META_FILE).is_file())):
             raise ConfigurationError(f"{out} exists and is not a saved automl model: choose "
                                      f"a new path (a save replaces the directory whole)")
         return write_atomically(out, self._write)
@@ -322,18 +315,18 @@ class FitResult:
     def _write(self, out: Path) -> None:
         import joblib
 
-        joblib.dump(self.pipeline, out / _PIPELINE_FILE)
-        joblib.dump(self.cleaning, out / _CLEANING_FILE)
-        self.data_report.save(out / _REPORT_FILE)
+        joblib.dump(self.pipeline, out / PIPELINE_FILE)
+        joblib.dump(self.cleaning, out / CLEANING_FILE)
+        self.data_report.save(out / REPORT_FILE)
         if self.reference is not None:
             self.reference.save(out)
         summary = self.drift_reference()
         if summary is not None:
             summary.save(out)
         if self.deployed is not None:
-            joblib.dump(self.deployed, out / _DEPLOYED_FILE)
+            joblib.dump(self.deployed, out / DEPLOYED_FILE)
         self.feature_schema.save(out)
-        self.leaderboard.to_json(out / _BOARD_FILE, orient="records", indent=2)
+        self.leaderboard.to_json(out / BOARD_FILE, orient="records", indent=2)
         meta = {"format_version": FORMAT_VERSION, "task": self.task.value, "metric": self.metric,
                 "best": self.best, "best_params": self.best_params,
                 "valid_score": self.valid_score, "classes": self.classes,
@@ -344,7 +337,7 @@ class FitResult:
                 "manifest": manifest(out)}
         # signed as it will read back: plain JSON values
         meta = signed(json.loads(json.dumps(meta, default=_json_default)))
-        (out / _META_FILE).write_text(json.dumps(meta, indent=2))
+        (out / META_FILE).write_text(json.dumps(meta, indent=2))
 
     def to_bento(self, name: str | None = None, *, full: bool = False,
                  reference_rows: bool = False) -> str:
@@ -375,90 +368,3 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return str(value)
-
-
-def load(path: str | Path) -> FitResult:
-    """Read a model written by :meth:`FitResult.save`, checking every file against the saved
-    manifest (and its signature, with ``AUTOML_SIGNING_KEY``) before anything is unpickled.
-
-    Raises :class:`ModelLoadError`, naming the file, when the directory is not a saved model,
-    was written in a format this automl does not read, or has a file missing, added, changed
-    or unreadable; warns (:class:`ModelVersionWarning`) when the libraries it was saved with
-    differ from those installed.
-    """
-    import joblib
-
-    src = Path(path)
-    recover(src)
-    if not (src / _META_FILE).is_file():
-        raise ModelLoadError(f"{src} is not a saved automl model: {_META_FILE} is missing")
-    meta = read_json(src, _META_FILE)
-    saved = meta.get("format_version") if isinstance(meta, dict) else None
-    if saved != FORMAT_VERSION:
-        by = meta.get("versions", {}).get("automl", "an unknown version") \
-            if isinstance(meta, dict) else "an unknown version"
-        raise ModelLoadError(
-            f"{src} was saved by automl {by} in format {saved}; this automl "
-            f"({version('automl')}) reads format {FORMAT_VERSION}. Load it with automl {by} "
-            f"or fit the model again.")
-    verify(src, meta)
-    _warn_versions(src, meta.get("versions"))
-    try:
-        pipeline = joblib.load(src / _PIPELINE_FILE)
-        cleaning = joblib.load(src / _CLEANING_FILE)
-        reference = Reference.load(src)
-        summary = DriftReference.load(src)
-        deployed = _load_deployed(src / _DEPLOYED_FILE)
-        board = pd.read_json(src / _BOARD_FILE, orient="records")
-        result = FitResult(
-            pipeline=pipeline, feature_schema=FeatureSchema.load(src),
-            task=Task(meta["task"]), metric=meta["metric"], leaderboard=board,
-            best=meta["best"], best_params=meta["best_params"],
-            valid_score=meta["valid_score"], classes=meta["classes"],
-            refitted=meta["refitted"], fit_seconds=meta["fit_seconds"],
-            dropped_columns=meta["dropped_columns"], versions=meta["versions"],
-            cleaning=cleaning, data_report=DataReport.load(src / _REPORT_FILE),
-            held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
-            reference=reference, deployed=deployed, drift_summary=summary)
-    except ModelLoadError:
-        raise
-    except Exception as exc:
-        raise ModelLoadError(f"cannot read the model in {src} ({type(exc).__name__}: "
-                             f"{exc}); it was saved with {meta.get('versions')}") from None
-    _check_predicts(src, result.pipeline, result.classes is not None, _PIPELINE_FILE)
-    if deployed is not None and deployed.model is not None:
-        _check_predicts(src, deployed.model, result.classes is not None, _DEPLOYED_FILE)
-    return result
-
-
-def _warn_versions(src: Path, saved: Any) -> None:
-    """Warn, naming them, of the libraries whose installed version differs from the saved."""
-    if not isinstance(saved, dict):
-        return
-    now = library_versions()
-    moved = [f"{name} {saved[name]} -> {now[name]}" for name in sorted(now)
-             if name in saved and str(saved[name]) != now[name]]
-    if moved:
-        warnings.warn(f"{src} was saved with other versions than are installed "
-                      f"({', '.join(moved)}); its predictions may differ", ModelVersionWarning,
-                      stacklevel=3)
-
-
-def _check_predicts(src: Path, model: Any, classifier: bool, name: str) -> None:
-    needed = ["predict", "predict_proba"] if classifier else ["predict"]
-    missing = [m for m in needed if not callable(getattr(model, m, None))]
-    if missing:
-        raise ModelLoadError(f"{src}: {name} holds a {type(model).__name__}, which has no "
-                             f"{' or '.join(missing)}")
-
-
-def _load_deployed(path: Path) -> Deployment | None:
-    """The deployed model saved beside the full one; None for a model saved without one."""
-    import joblib
-
-    if not path.is_file():
-        return None
-    deployed = joblib.load(path)
-    if not isinstance(deployed, Deployment):
-        raise TypeError(f"{path.name} holds a {type(deployed).__name__}, not a Deployment")
-    return deployed

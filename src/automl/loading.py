@@ -1,0 +1,121 @@
+"""``load``: a saved model read back, every file checked against its manifest (and signature)
+before anything is unpickled, the versions it was saved with compared with those installed."""
+
+from __future__ import annotations
+
+import warnings
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from automl.data_report import DataReport
+from automl.deployment import Deployment
+from automl.diagnosis import Scored
+from automl.drift_reference import DriftReference
+from automl.errors import ModelLoadError, ModelVersionWarning
+from automl.model_files import (
+    BOARD_FILE,
+    CLEANING_FILE,
+    DEPLOYED_FILE,
+    META_FILE,
+    PIPELINE_FILE,
+    REPORT_FILE,
+    read_json,
+    recover,
+    verify,
+)
+from automl.reference import Reference
+from automl.result import FORMAT_VERSION, FitResult, library_versions
+from automl.schema import FeatureSchema
+from automl.specs import Task
+
+__all__ = ["load"]
+
+
+def load(path: str | Path) -> FitResult:
+    """Read a model written by :meth:`FitResult.save`, checking every file against the saved
+    manifest (and its signature, with ``AUTOML_SIGNING_KEY``) before anything is unpickled.
+
+    Raises :class:`ModelLoadError`, naming the file, when the directory is not a saved model,
+    was written in a format this automl does not read, or has a file missing, added, changed
+    or unreadable; warns (:class:`ModelVersionWarning`) when the libraries it was saved with
+    differ from those installed.
+    """
+    import joblib
+
+    src = Path(path)
+    recover(src)
+    if not (src / META_FILE).is_file():
+        raise ModelLoadError(f"{src} is not a saved automl model: {META_FILE} is missing")
+    meta = read_json(src, META_FILE)
+    saved = meta.get("format_version") if isinstance(meta, dict) else None
+    if saved != FORMAT_VERSION:
+        by = meta.get("versions", {}).get("automl", "an unknown version") \
+            if isinstance(meta, dict) else "an unknown version"
+        raise ModelLoadError(
+            f"{src} was saved by automl {by} in format {saved}; this automl "
+            f"({version('automl')}) reads format {FORMAT_VERSION}. Load it with automl {by} "
+            f"or fit the model again.")
+    verify(src, meta)
+    _warn_versions(src, meta.get("versions"))
+    try:
+        pipeline = joblib.load(src / PIPELINE_FILE)
+        cleaning = joblib.load(src / CLEANING_FILE)
+        reference = Reference.load(src)
+        summary = DriftReference.load(src)
+        deployed = _load_deployed(src / DEPLOYED_FILE)
+        board = pd.read_json(src / BOARD_FILE, orient="records")
+        result = FitResult(
+            pipeline=pipeline, feature_schema=FeatureSchema.load(src),
+            task=Task(meta["task"]), metric=meta["metric"], leaderboard=board,
+            best=meta["best"], best_params=meta["best_params"],
+            valid_score=meta["valid_score"], classes=meta["classes"],
+            refitted=meta["refitted"], fit_seconds=meta["fit_seconds"],
+            dropped_columns=meta["dropped_columns"], versions=meta["versions"],
+            cleaning=cleaning, data_report=DataReport.load(src / REPORT_FILE),
+            held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
+            reference=reference, deployed=deployed, drift_summary=summary)
+    except ModelLoadError:
+        raise
+    except Exception as exc:
+        raise ModelLoadError(f"cannot read the model in {src} ({type(exc).__name__}: "
+                             f"{exc}); it was saved with {meta.get('versions')}") from None
+    _check_predicts(src, result.pipeline, result.classes is not None, PIPELINE_FILE)
+    if deployed is not None and deployed.model is not None:
+        _check_predicts(src, deployed.model, result.classes is not None, DEPLOYED_FILE)
+    return result
+
+
+def _warn_versions(src: Path, saved: Any) -> None:
+    """Warn, naming them, of the libraries whose installed version differs from the saved."""
+    if not isinstance(saved, dict):
+        return
+    now = library_versions()
+    moved = [f"{name} {saved[name]} -> {now[name]}" for name in sorted(now)
+             if name in saved and str(saved[name]) != now[name]]
+    if moved:
+        warnings.warn(f"{src} was saved with other versions than are installed "
+                      f"({', '.join(moved)}); its predictions may differ", ModelVersionWarning,
+                      stacklevel=3)
+
+
+def _check_predicts(src: Path, model: Any, classifier: bool, name: str) -> None:
+    needed = ["predict", "predict_proba"] if classifier else ["predict"]
+    missing = [m for m in needed if not callable(getattr(model, m, None))]
+    if missing:
+        raise ModelLoadError(f"{src}: {name} holds a {type(model).__name__}, which has no "
+                             f"{' or '.join(missing)}")
+
+
+def _load_deployed(path: Path) -> Deployment | None:
+    """The deployed model saved beside the full one; None for a model saved without one."""
+    import joblib
+
+    if not path.is_file():
+        return None
+    deployed = joblib.load(path)
+    if not isinstance(deployed, Deployment):
+        raise TypeError(f"{path.name} holds a {type(deployed).__name__}, not a Deployment")
+    return deployed
