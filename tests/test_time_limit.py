@@ -16,7 +16,7 @@ import pytest
 
 import automl
 from automl import plugins
-from automl.time_limit import CallAborted, TimeLimiter, TimeLimitExceeded, call_with_time_limit
+from automl.time_limit import CallAborted, TimeLimitExceeded, call_with_time_limit
 from tests.conftest import pip_install_target
 
 
@@ -84,17 +84,17 @@ def test_a_model_that_swallows_the_first_stop_meets_the_next():
     assert time.monotonic() - started < 5 and _no_stop_left()
 
 
-def test_calls_run_in_the_calling_thread_and_the_limiter_works_after_an_overrun():
-    limiter = TimeLimiter()
-    assert limiter.call(threading.get_ident, time.monotonic() + 5) == threading.get_ident()
+def test_calls_run_in_the_calling_thread_and_the_limit_works_after_an_overrun():
+    assert call_with_time_limit(threading.get_ident, time.monotonic() + 5) == \
+        threading.get_ident()
 
     def nap():
         while True:
             time.sleep(0.01)
 
     with pytest.raises(TimeLimitExceeded):
-        limiter.call(nap, time.monotonic() + 0.2)
-    assert limiter.call(lambda: 7, time.monotonic() + 5) == 7
+        call_with_time_limit(nap, time.monotonic() + 0.2)
+    assert call_with_time_limit(lambda: 7, time.monotonic() + 5) == 7
     time.sleep(0.3)  # a late stop of the earlier call would land here
     assert _no_stop_left()
 

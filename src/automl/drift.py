@@ -187,9 +187,7 @@ def _prediction_drift(result: FitResult, reference: DriftReference, X: pd.DataFr
     if task == Task.MULTICLASS:
         assert result.classes is not None
         labels = np.asarray([str(c) for c in result.classes], dtype=object)
-        now_labels = pd.Series(labels[now.astype(int)])
-        return _column_drift("prediction", reference.prediction, now_labels, limits,
-                             "prediction")
+        now = labels[now.astype(int)]
     return _column_drift("prediction", reference.prediction, pd.Series(now), limits,
                          "prediction")
 

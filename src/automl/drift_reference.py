@@ -18,13 +18,17 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from automl.errors import ModelLoadError
 from automl.specs import Task
+
+if TYPE_CHECKING:
+    from automl.reference import Reference
+    from automl.schema import FeatureSchema
 
 __all__ = ["BINS", "CDF_POINTS", "MAX_LEVELS", "OTHER", "DriftReference", "Levels", "Numeric"]
 
@@ -165,6 +169,13 @@ class DriftReference:
                 columns[name] = Levels.of(values)
         reference = cls(len(features), columns)
         return reference.with_predictions(predictions, task, classes)
+
+    @classmethod
+    def of(cls, reference: Reference, schema: FeatureSchema, task: Task,
+           classes: list | None) -> DriftReference:
+        """The summaries of a training ``reference``, its columns' kinds from ``schema``."""
+        return cls.build(reference.features, {c.name: c.kind for c in schema.columns},
+                         reference.predictions, task, classes)
 
     def with_predictions(self, predictions: np.ndarray | None, task: Task,
                          classes: list | None) -> DriftReference:

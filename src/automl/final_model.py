@@ -25,7 +25,7 @@ from automl.search import (
 )
 from automl.specs import FitContext
 from automl.target_transform import ScaledTargetModel
-from automl.time_limit import TimeLimitExceeded
+from automl.time_limit import TimeLimitExceeded, call_with_time_limit
 
 
 @dataclass
@@ -107,7 +107,7 @@ def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:  # a model that ignores the deadline cannot hold the fit: keep the trial's fit
-            setup.limiter.call(
+            call_with_time_limit(
                 lambda: fit_pipeline(pipeline, spec, X, y, context,
                                      setup.resampler(record.params)),
                 deadline + REFIT_MARGIN, f"the refit of {record.model}")

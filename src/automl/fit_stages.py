@@ -13,6 +13,7 @@ from automl.cleaning import Cleaning, Preparation, fit_cleaning, select_preparat
 from automl.data_report import DataReport
 from automl.deployment import build_deployment
 from automl.diagnosis import scored
+from automl.drift_reference import DriftReference
 from automl.errors import ConfigurationError
 from automl.final_model import build_final_model
 from automl.metrics import get_metric
@@ -104,6 +105,7 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
     held_out = None if final.valid_prediction is None else scored(
         chosen_metric, task, outcome.y_valid, final.valid_prediction)
     report.add(chosen_options(final, outcome, setup, X))
+    reference = Reference.sample(X, y_target, task, final.valid_prediction, seed)
     result = FitResult(
         pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
         leaderboard=make_leaderboard(rows, chosen_metric.name, chosen_metric.greater_is_better,
@@ -113,8 +115,8 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         fit_seconds=time.monotonic() - started,
         dropped_columns={**report.reasons("dropped"), **profile.dropped},
         cleaning=cleaning, data_report=report, held_out=held_out,
-        reference=Reference.sample(X, y_target, task, final.valid_prediction, seed),
-        deployed=deployed)
+        reference=reference, deployed=deployed,
+        drift_summary=DriftReference.of(reference, schema, task, profile.classes))
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})")

@@ -97,7 +97,8 @@ class FitResult:
     ``held_out`` is the returned model's held-out score with its skill, and ``reference`` a
     sample of the training rows with the held-out predictions: :meth:`evaluate` compares them
     with new rows to tell whether the model overfits, and drift monitoring compares new rows
-    and predictions with them.
+    and predictions with them. ``drift_summary`` holds the summaries drift is measured against
+    (:meth:`drift_reference`), what a Bento carries in place of the rows.
     """
 
     pipeline: Any
@@ -157,14 +158,12 @@ class FitResult:
                        drift_summary=summary, deployed=replace(d, model=None))
 
     def drift_reference(self) -> DriftReference | None:
-        """What drift is measured against (:mod:`automl.drift_reference`): the summaries of
-        :attr:`reference`, or those saved with a model that carries no rows (a Bento's); None
-        for a model saved without either."""
-        if self.reference is None:
+        """What drift is measured against (:mod:`automl.drift_reference`): the summaries
+        computed when the model was fitted (and saved with it), or for a model that has only
+        its :attr:`reference` rows, the summaries of those; None for a model with neither."""
+        if self.drift_summary is not None or self.reference is None:
             return self.drift_summary
-        kinds = {c.name: c.kind for c in self.feature_schema.columns}
-        return DriftReference.build(self.reference.features, kinds,
-                                    self.reference.predictions, self.task, self.classes)
+        return DriftReference.of(self.reference, self.feature_schema, self.task, self.classes)
 
     def without_rows(self) -> FitResult:
         """This result with its training rows left out and their drift summaries kept: what a

@@ -32,7 +32,7 @@ from automl.progress import Progress
 from automl.specs import FitContext, ModelSpec, PreprocessorSpec, SearchChoice, Task, TunerSpec
 from automl.split import Validation
 from automl.target_transform import TargetScale
-from automl.time_limit import TimeLimiter, TimeLimitExceeded
+from automl.time_limit import TimeLimitExceeded, call_with_time_limit
 from automl.trial_space import ModelTrial, choice_param, new_study
 
 MAX_CONSECUTIVE_SKIPS = 3
@@ -72,8 +72,7 @@ class SearchSetup:
     """What a search needs besides the data: the candidate models, the preprocessors they may
     use, the tuner, the metric, the task, the feature columns by kind, the seed, for
     regression the scale the target is fitted on, the cleaning steps' per-trial choices, the
-    country for holiday features and the preprocessors the user switched off. ``limiter``
-    runs every model fit of the search, each stopped at its time limit."""
+    country for holiday features and the preprocessors the user switched off."""
 
     models: dict[str, ModelSpec]
     preprocessors: dict[str, PreprocessorSpec]
@@ -86,7 +85,6 @@ class SearchSetup:
     choices: list[SearchChoice] = field(default_factory=list)
     country: str | None = None
     switched_off: frozenset[str] = frozenset()
-    limiter: TimeLimiter = field(default_factory=TimeLimiter, repr=False, compare=False)
 
     def pipeline(self, model: str, params: dict[str, Any]) -> Pipeline:
         """An unfitted pipeline for ``model`` with ``params``."""
@@ -350,8 +348,8 @@ class _Search:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                part = self.setup.limiter.call(fit_fold, until,
-                                               f"trial {trial.number} ({spec.name})")
+                part = call_with_time_limit(fit_fold, until,
+                                            f"trial {trial.number} ({spec.name})")
             if pruned:
                 record.fit_seconds = time.monotonic() - started
                 record.status = "pruned"

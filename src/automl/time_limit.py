@@ -35,7 +35,6 @@ __all__ = [
     "REPEAT_SECONDS",
     "CallAborted",
     "TimeLimitExceeded",
-    "TimeLimiter",
     "call_with_time_limit",
 ]
 
@@ -160,43 +159,39 @@ class _AsyncStop(_Stop):
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(self._target, None)
 
 
-class TimeLimiter:
-    """Runs calls in the calling thread, each stopped at its time limit (see the module
-    docstring). One per search; it holds no thread or state between calls."""
+def call_with_time_limit(fn: Callable[[], T], until: float, what: str = "the call") -> T:
+    """Return ``fn()``, run in the calling thread, if it ends before ``time.monotonic()``
+    reaches ``until``.
 
-    def call(self, fn: Callable[[], T], until: float, what: str = "the call") -> T:
-        """Return ``fn()`` if it ends before ``time.monotonic()`` reaches ``until``.
-
-        Raises :class:`TimeLimitExceeded` when it does not (``fn`` is stopped; one that
-        swallows the stops and returns late is the same failure), a
-        ``KeyboardInterrupt`` when the user pressed Ctrl-C, :class:`CallAborted` when ``fn``
-        raised another ``BaseException`` that is not an ``Exception``, and whatever
-        ``Exception`` ``fn`` raised. ``what`` names the call in those messages; ``until`` of
-        ``inf`` sets no limit.
-        """
-        stop = _stop_for(until)
+    Raises :class:`TimeLimitExceeded` when it does not (``fn`` is stopped; one that
+    swallows the stops and returns late is the same failure), a ``KeyboardInterrupt`` when the
+    user pressed Ctrl-C, :class:`CallAborted` when ``fn`` raised another ``BaseException`` that
+    is not an ``Exception``, and whatever ``Exception`` ``fn`` raised. ``what`` names the call in
+    those messages; ``until`` of ``inf`` sets no limit.
+    """
+    stop = _stop_for(until)
+    try:
+        if stop is not None:
+            stop.arm()
         try:
+            value = fn()
+        finally:
             if stop is not None:
-                stop.arm()
-            try:
-                value = fn()
-            finally:
-                if stop is not None:
-                    stop.disarm()
-            if stop is not None and stop.fired:  # it swallowed the stops and ended late
-                raise _Stopped
-            return value
-        except _Stopped:
-            raise TimeLimitExceeded(f"{what} was still running at its time limit and was "
-                                    f"stopped") from None
-        except Exception:
+                stop.disarm()
+        if stop is not None and stop.fired:  # it swallowed the stops and ended late
+            raise _Stopped
+        return value
+    except _Stopped:
+        raise TimeLimitExceeded(f"{what} was still running at its time limit and was "
+                                f"stopped") from None
+    except Exception:
+        raise
+    except KeyboardInterrupt as exc:
+        if stop is None or stop.users_interrupt():
             raise
-        except KeyboardInterrupt as exc:
-            if stop is None or stop.users_interrupt():
-                raise
-            raise _aborted(what, exc) from exc
-        except BaseException as exc:
-            raise _aborted(what, exc) from exc
+        raise _aborted(what, exc) from exc
+    except BaseException as exc:
+        raise _aborted(what, exc) from exc
 
 
 def _aborted(what: str, exc: BaseException) -> CallAborted:
@@ -209,8 +204,3 @@ def _stop_for(until: float) -> _Stop | None:
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
         return _AlarmStop(until)
     return _AsyncStop(until)
-
-
-def call_with_time_limit(fn: Callable[[], T], until: float, what: str = "the call") -> T:
-    """:meth:`TimeLimiter.call` for a single call."""
-    return TimeLimiter().call(fn, until, what)
