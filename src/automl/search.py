@@ -29,11 +29,12 @@ from automl.metrics import Metric, score_model
 from automl.pipeline import build_pipeline, split_params
 from automl.plugins import notify
 from automl.progress import Progress
+from automl.row_sample import GROW_TOP, SampleLadder
 from automl.specs import FitContext, ModelSpec, PreprocessorSpec, SearchChoice, Task, TunerSpec
 from automl.split import Validation
 from automl.target_transform import TargetScale
 from automl.time_limit import TimeLimitExceeded, call_with_time_limit
-from automl.trial_space import ModelTrial, choice_param, new_study
+from automl.trial_space import ModelTrial, choice_param, new_study, study_params
 
 MAX_CONSECUTIVE_SKIPS = 3
 #: fitted pipelines kept for the ensemble: the best of each model and this many best overall
@@ -54,7 +55,9 @@ class TrialRecord:
     """One trial: its number, model, parameters, held-out score, seconds to fit and score it,
     status ("complete", "failed", "pruned", "skipped", or in a shared search "lost" and
     "running"), the error of a failed trial, when it ended, in seconds since the fit started,
-    and in a shared search the worker that ran it."""
+    in a shared search the worker that ran it, and on a large table the rows of the training
+    part it was fitted on (None: all of them; see :mod:`automl.row_sample`) with the seconds
+    that fit took, its held-out scoring left out."""
 
     number: int
     model: str
@@ -65,6 +68,16 @@ class TrialRecord:
     error: str | None = None
     ended_seconds: float | None = None
     worker: str | None = None
+    rows: int | None = None
+    train_seconds: float | None = None
+
+    def seconds_at(self, rows: int, train_rows: int) -> float:
+        """The seconds this trial is expected to take on ``rows`` training rows, of a training
+        part of ``train_rows``: its fit scales with the rows (trees and linear models about
+        linearly), its held-out scoring stays as it was."""
+        fitted_on = self.rows or train_rows
+        fit = self.fit_seconds if self.train_seconds is None else self.train_seconds
+        return self.fit_seconds + fit * (rows / max(fitted_on, 1) - 1)
 
 
 @dataclass
@@ -175,10 +188,13 @@ class _Search:
         self.outcome = SearchOutcome(
             train_rows=len(first.y_train), bagged=validation.bagged,
             y_valid=y_valid if scale is None else scale.to_target(y_valid))
-        self.refit_scale = REFIT_SAFETY * (len(first.y_train) + len(first.y_valid)) / max(
-            len(first.y_train), 1)
+        self.all_rows = len(first.y_train) + len(first.y_valid)
         self.study = study if study is not None else new_study(setup)
         self.shared = shared
+        # a shared search keeps every worker on the whole training part: the workers' samples
+        # would otherwise differ
+        self.ladder = None if validation.bagged or shared is not None else SampleLadder.for_rows(
+            len(first.y_train))
         self.timed_out: dict[str, int] = {}
 
     def reserve(self) -> float:
@@ -191,12 +207,17 @@ class _Search:
             # the deployed model collapses the best bags into models refitted on all rows:
             # room for the best few (an ensemble's other members fall back to a fold model)
             # room for the best trial of the best few models, an ensemble's likely members
-            top = sorted((c.record for c in self.outcome.candidates.values()),
-                         key=lambda r: r.score, reverse=self.setup.metric.greater_is_better)
-            best_of_each = list({r.model: r for r in reversed(top)}.values())[::-1]
-            seconds = sum(r.fit_seconds for r in best_of_each[:COLLAPSE_RESERVED])
-            return seconds / len(self.validation.folds) * self.refit_scale + REFIT_MARGIN
-        return best.fit_seconds * self.refit_scale + REFIT_MARGIN
+            top = best_of_each([c.record for c in self.outcome.candidates.values()],
+                               self.setup.metric)
+            seconds = sum(r.fit_seconds for r in top[:COLLAPSE_RESERVED])
+            return (seconds / len(self.validation.folds) * REFIT_SAFETY * self.all_rows
+                    / self.outcome.train_rows + REFIT_MARGIN)
+        if best.rows is not None:
+            # a best fitted on a sample keeps no reserve: the time goes to trials on growing
+            # samples (automl.row_sample); it is refitted on all rows only if time is left
+            return 0.0
+        return best.fit_seconds * REFIT_SAFETY * self.all_rows / self.outcome.train_rows + (
+            REFIT_MARGIN)
 
     def trial_deadline(self) -> float:
         return self.deadline - self.reserve()
@@ -232,9 +253,33 @@ class _Search:
                 break
             record = self._one_trial()
             release()
+            self._grow_sample(record)
             skips = skips + 1 if record.status == "skipped" else 0
-            if skips >= MAX_CONSECUTIVE_SKIPS:
+            if skips and (skips >= MAX_CONSECUTIVE_SKIPS or not self._one_that_fits()):
                 break
+
+    def _grow_sample(self, record: TrialRecord) -> None:
+        ladder = self.ladder
+        if ladder is None:
+            return
+        ladder.spend(record.fit_seconds)
+        top = best_of_each([t for t in self.outcome.trials if t.status == "complete"],
+                           self.setup.metric)
+        plan_done = {t.model for t in self.outcome.trials} >= set(self.setup.models)
+        left = self.trial_deadline() - time.monotonic()
+        for best in top[:GROW_TOP]:
+            expected = best.seconds_at(ladder.next_rows(best.model), ladder.full)
+            if ladder.grow(best.model, expected, left, plan_done):
+                break
+        else:
+            return
+        # the model's best is tried first at its new size, as FLAML does
+        given, chosen = split_params(best.params)
+        chosen = {choice_param(name): option for name, option in chosen.items()}
+        self.study.enqueue_trial({"model": best.model, **study_params(best.model, given),
+                                  **chosen}, user_attrs={"given": given})
+        self.progress.say(f"{best.model} now fits on {ladder.rows(best.model)} of the "
+                          f"{ladder.full} training rows")
 
     def _done(self) -> int:
         return len(self.outcome.trials) if self.shared is None else self.shared.finished()
@@ -306,13 +351,33 @@ class _Search:
         if spec.name in self.timed_out:
             record.error = f"stopped at its time limit in trial {self.timed_out[spec.name]}"
             return True
-        done = [t for t in self.outcome.trials if t.status == "complete"]
-        seen = [t.fit_seconds for t in done if t.model == spec.name][-5:]
-        left = self.trial_deadline() - time.monotonic()
-        needed = max(seen) if seen else float(np.median([t.fit_seconds for t in done] or [0]))
+        needed, left = self._needed(spec.name), self.trial_deadline() - time.monotonic()
         if needed > left and self.outcome.best is not None:
             record.error = f"needs about {needed:.1f}s, {max(left, 0):.1f}s left"
             return True
+        return False
+
+    def _needed(self, model: str) -> float:
+        """The seconds a trial of ``model`` is expected to take now, at its sample size: the
+        longest of its last five, else what a typical trial took."""
+        done = [t for t in self.outcome.trials if t.status == "complete"]
+        rows = self.outcome.train_rows if self.ladder is None else self.ladder.rows(model)
+        seen = [t.seconds_at(rows, self.outcome.train_rows)
+                for t in done if t.model == model][-5:]
+        return max(seen) if seen else float(np.median([t.fit_seconds for t in done] or [0]))
+
+    def _one_that_fits(self) -> bool:
+        """After a skipped trial: enqueue a trial of the best model that fits in the time
+        left (the sampler draws its parameters), so that a sampler set on a model too slow
+        for the time left does not end the search while another model fits. False where none
+        fits: nothing useful is left to try."""
+        left = self.trial_deadline() - time.monotonic()
+        ranked = [r.model for r in best_of_each(
+            [t for t in self.outcome.trials if t.status == "complete"], self.setup.metric)]
+        for model in ranked + sorted(set(self.setup.models) - set(ranked)):
+            if model not in self.timed_out and self._needed(model) <= left:
+                self.study.enqueue_trial({"model": model})
+                return True
         return False
 
     def _fit_and_score(self, trial: optuna.Trial, spec: ModelSpec, record: TrialRecord) -> None:
@@ -327,6 +392,8 @@ class _Search:
 
         started, fitted, parts = time.monotonic(), [], []
         until = self.trial_limit()
+        if self.ladder is not None and not self.ladder.whole(spec.name):
+            record.rows = self.ladder.rows(spec.name)
         for i, fold in enumerate(self.validation.folds):
             if i and time.monotonic() > self.trial_deadline() and self.outcome.best:
                 raise TimeoutError(f"out of time after {i} of {len(self.validation.folds)} "
@@ -341,8 +408,12 @@ class _Search:
 
             def fit_fold(pipeline: Pipeline = pipeline, fold: Any = fold,
                          context: FitContext = context) -> np.ndarray | None:
-                fit_pipeline(pipeline, spec, fold.X_train, fold.y_train, context,
-                             self.setup.resampler(record.params))
+                X, y = (fold.X_train, fold.y_train) if self.ladder is None else self.ladder.take(
+                    spec.name, fold.X_train, fold.y_train)
+                began = time.monotonic()
+                fit_pipeline(pipeline, spec, X, y, context, self.setup.resampler(record.params))
+                if record.rows is not None:
+                    record.train_seconds = time.monotonic() - began
                 return None if pruned else held_out_prediction(pipeline, fold.X_valid,
                                                                self.setup.task)
 
@@ -393,6 +464,14 @@ class _Search:
         self.progress.trial(record, self.outcome.best, self.setup.metric)
         notify("on_trial_end", trial=record, metric=self.setup.metric.name,
                task=self.setup.task.value)
+
+
+def best_of_each(records: list[TrialRecord], metric: Metric) -> list[TrialRecord]:
+    """The best of ``records`` (complete trials) for each model, best first."""
+    best: dict[str, TrialRecord] = {}
+    for r in sorted(records, key=lambda r: r.score, reverse=metric.greater_is_better):
+        best.setdefault(r.model, r)
+    return list(best.values())
 
 
 def library(candidates: dict[int, Candidate], metric: Metric, *,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import numpy as np
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -19,7 +20,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from automl.fitting import fit_in_rounds
 from automl.hookspecs import hookimpl
-from automl.specs import ModelSpec, Task
+from automl.specs import FitContext, ModelSpec, Task
 
 ALL_TASKS = frozenset(Task)
 _ONEHOT = {"categorical": "onehot"}
@@ -84,6 +85,21 @@ def _knn(params: dict[str, Any], task: Task) -> Any:
     return _pick(task, KNeighborsClassifier, KNeighborsRegressor, n_jobs=-1, **params)
 
 
+#: the rows a k-nearest-neighbours model keeps to look its neighbours up in: its prediction
+#: time grows with them, and on the 1,000,000-row table of benchmarks/scale_probe.py one that
+#: kept all 730,000 training rows took 422 s to predict 250,000 rows
+KNN_MAX_ROWS = 25_000
+
+
+def _fit_knn(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
+    """Fit on a seeded random sample of at most :data:`KNN_MAX_ROWS` rows."""
+    if X.shape[0] > KNN_MAX_ROWS:
+        rows = np.sort(np.random.default_rng(context.seed).choice(
+            X.shape[0], KNN_MAX_ROWS, replace=False))
+        X, y = (X.iloc[rows] if hasattr(X, "iloc") else X[rows]), np.asarray(y)[rows]
+    return estimator.fit(X, y)
+
+
 def _knn_space(trial: Any) -> dict[str, Any]:
     return {"n_neighbors": trial.suggest_int("n_neighbors", 1, 100, log=True),
             "weights": trial.suggest_categorical("weights", ["uniform", "distance"])}
@@ -118,8 +134,8 @@ MODELS = [
     ModelSpec("kneighbors", ALL_TASKS, _knn, _knn_space,
               defaults=({"n_neighbors": 15, "weights": "distance"},),
               grid={"n_neighbors": [5, 15, 50], "weights": ["uniform", "distance"]},
-              preprocessing=_ONEHOT, needs_scaling=True, cost=0.3,
-              description="k-nearest neighbours"),
+              preprocessing=_ONEHOT, needs_scaling=True, cost=0.3, fit=_fit_knn,
+              description="k-nearest neighbours (on at most 25,000 rows)"),
 ]
 
 

@@ -1,0 +1,96 @@
+"""Trials on growing row samples: the ladder's rule, and a real fit whose early trials take
+samples while the winner is refitted on all rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import automl
+from automl import row_sample
+from automl.row_sample import FIRST_SAMPLE, GROWTH, SAMPLE_ABOVE, SampleLadder
+from automl.search import TrialRecord
+
+
+def test_small_training_parts_take_every_row():
+    assert SampleLadder.for_rows(SAMPLE_ABOVE) is None
+    ladder = SampleLadder.for_rows(SAMPLE_ABOVE + 1)
+    assert ladder is not None and ladder.rows("lightgbm") == FIRST_SAMPLE
+    assert not ladder.whole("lightgbm")
+
+
+def test_take_gives_the_first_rows_of_the_models_sample():
+    ladder = SampleLadder(full=10, sizes={"linear": 4})
+    X, y = pd.DataFrame({"a": range(10)}), np.arange(10) * 2
+    Xs, ys = ladder.take("linear", X, y)
+    assert list(Xs["a"]) == [0, 1, 2, 3] and list(ys) == [0, 2, 4, 6]
+    ladder.sizes["linear"] = 10
+    assert ladder.take("linear", X, y)[0] is X
+
+
+@pytest.mark.parametrize(("left", "plan_done"), [
+    (1000.0, False),  # at the first size, every model has its first trial first
+    (7.0, True),  # 8 s expected at the next size do not fit in the 7 s left
+])
+def test_no_growth_before_the_plan_or_past_the_time_left(left, plan_done):
+    ladder = SampleLadder(full=1_000_000)
+    ladder.spend(100.0)
+    assert not ladder.grow("lightgbm", 8.0, left=left, plan_done=plan_done)
+    assert ladder.rows("lightgbm") == FIRST_SAMPLE
+
+
+def test_a_model_grows_once_the_search_spent_what_it_needs_at_the_next_size():
+    ladder = SampleLadder(full=1_000_000)
+    ladder.spend(5.0)
+    # lightgbm's best is expected to take 8 s at the next size
+    assert not ladder.grow("lightgbm", 8.0, left=100.0, plan_done=True)
+    ladder.spend(3.0)
+    assert ladder.grow("lightgbm", 8.0, left=100.0, plan_done=True)
+    assert ladder.rows("lightgbm") == FIRST_SAMPLE * GROWTH
+    assert ladder.rows("catboost") == FIRST_SAMPLE  # the others stay where they were
+    # the next growth counts from this one: 32 s more at 400,000 rows
+    ladder.spend(31.0)
+    assert not ladder.grow("lightgbm", 32.0, left=100.0, plan_done=True)
+    ladder.spend(1.0)
+    assert ladder.grow("lightgbm", 32.0, left=100.0, plan_done=True)
+
+
+def test_the_last_growth_stops_at_the_whole_training_part():
+    ladder = SampleLadder(full=150_000, sizes={"xgboost": 100_000})
+    assert ladder.next_rows("xgboost") == 150_000
+    ladder.spend(10.0)
+    assert ladder.grow("xgboost", 1.5, left=100.0, plan_done=True)
+    assert ladder.whole("xgboost")
+    ladder.spend(100.0)
+    assert not ladder.grow("xgboost", 1.5, left=1000.0, plan_done=True)
+
+
+def test_a_trials_fit_scales_with_its_rows_and_its_scoring_does_not():
+    sampled = TrialRecord(0, "lightgbm", {}, 0.8, 3.0, "complete", rows=25_000,
+                          train_seconds=1.0)
+    assert sampled.seconds_at(100_000, 750_000) == 3.0 + 1.0 * 3
+    whole = TrialRecord(1, "lightgbm", {}, 0.8, 3.0, "complete")
+    assert whole.seconds_at(1_000, 750) == 4.0  # every second counted as fitting
+
+
+@pytest.mark.slow
+def test_a_large_table_starts_on_samples_and_the_winner_takes_all_rows(credit, monkeypatch):
+    # credit_data's 4,454 rows stand for a large table: samples of 1,000 rows, growing by 2
+    monkeypatch.setattr(row_sample, "SAMPLE_ABOVE", 1_000)
+    monkeypatch.setattr(row_sample, "FIRST_SAMPLE", 1_000)
+    monkeypatch.setattr(row_sample, "GROWTH", 2)
+    # n_trials ends the search: with time to spare, the ladder's rule alone decides the sizes
+    result = automl.fit(credit, "Status", time_budget=120, n_trials=20, validation="holdout",
+                        seed=0, verbose=0)
+    board = result.leaderboard
+    sampled = board[board["rows"].notna()]
+    assert len(sampled) >= 5  # the initial plan ran on the first sample
+    assert set(sampled["rows"].astype(int)) <= {1_000, 2_000}
+    # completed trials in order of their numbers: the sample never shrinks
+    done = board[board["status"] == "complete"].sort_values("trial")
+    sizes = done["rows"].fillna(len(credit)).to_numpy()
+    assert (np.diff(sizes) >= 0).all()
+    assert board["rows"].isna().any(), "the sample never grew to the whole training part"
+    assert result.refitted
+    assert result.score(credit) > 0.8
