@@ -106,6 +106,9 @@ def resolve_task(y: pd.Series, task: str | Task | None) -> Task:
 
 def _as_numbers(s: pd.Series) -> pd.Series | None:
     values = s.dropna()
+    # a first few rows that are not all numbers settle it without converting every row
+    if pd.to_numeric(values.head(1000), errors="coerce").isna().any():
+        return None
     converted = pd.to_numeric(values, errors="coerce")
     return converted if converted.notna().all() and len(values) else None
 
@@ -121,7 +124,8 @@ def _looks_like_dates(s: pd.Series) -> bool:
 def column_kind(s: pd.Series) -> str:
     """The kind of one feature column (see the module docstring)."""
     non_null = s.dropna()
-    n_unique = non_null.nunique()
+    uniques = non_null.unique()
+    n_unique = len(uniques)
     if n_unique <= 1:
         return "constant"
     if pd.api.types.is_bool_dtype(s):
@@ -133,16 +137,16 @@ def column_kind(s: pd.Series) -> str:
                 and (s.is_monotonic_increasing or s.is_monotonic_decreasing)):
             return "id"
         return "numeric"
-    if set(non_null.unique()) <= _BOOL_VALUES:
+    if set(uniques) <= _BOOL_VALUES:
         return "boolean"
     if _as_numbers(s) is not None:
         return "numeric"
     if _looks_like_dates(s):
         return "datetime"
-    text = non_null.astype(str)
     ratio = n_unique / max(len(non_null), 1)
-    words = text.str.split().str.len().mean()
-    if words >= 3 and ratio > 0.5:
+    # words counted only where the levels are many: splitting every row costs seconds on a
+    # large table
+    if ratio > 0.5 and non_null.astype(str).str.split().str.len().mean() >= 3:
         return "text"
     if ratio > 0.95 and len(non_null) >= 20:
         return "id"

@@ -61,9 +61,10 @@ class MissingSentinels(CleaningStep):
 
     def fit(self, df: pd.DataFrame, y: pd.Series) -> MissingSentinels:
         for c in text_columns(df):
-            found = df[c].map(is_sentinel).astype(bool)
-            if found.any():
-                shown = sorted({repr(v) for v in df[c][found].unique()})[:4]
+            hits = _sentinels_in(df[c])
+            if hits:
+                found = df[c].isin(hits)
+                shown = sorted(repr(v) for v in hits)[:4]
                 self.note("missing", c, f"{int(found.sum())} sentinel value(s) "
                           f"{', '.join(shown)} read as missing", int(found.sum()))
         self.numeric_ = {}
@@ -81,8 +82,7 @@ class MissingSentinels(CleaningStep):
     def transform(self, df: pd.DataFrame) -> pd.DataFrame:
         changed = {}
         for c in text_columns(df):
-            # distinct values only: a column has few, and a served request one
-            hits = [v for v in pd.unique(df[c].to_numpy(dtype=object)) if is_sentinel(v)]
+            hits = _sentinels_in(df[c])
             if hits:
                 changed[c] = df[c].where(~df[c].isin(hits), np.nan)
         for c, values in self.numeric_.items():
@@ -90,6 +90,12 @@ class MissingSentinels(CleaningStep):
                     and df[c].isin(values).any():
                 changed[c] = df[c].where(~df[c].isin(values), np.nan)
         return replaced(df, changed)
+
+
+def _sentinels_in(s: pd.Series) -> list:
+    """The distinct values of ``s`` that are text sentinels."""
+    # distinct values only: a column has few, and a served request one
+    return [v for v in pd.unique(s.to_numpy(dtype=object)) if is_sentinel(v)]
 
 
 def _stands_out(s: pd.Series, value: float) -> bool:
@@ -171,7 +177,7 @@ class TextBooleans(CleaningStep):
         self.columns_ = []
         for c in text_columns(df):
             values = df[c].dropna()
-            folded = set(_folded(values).unique())
+            folded = set(_folded(pd.Series(values.unique(), dtype=object)))
             if values.empty or not folded <= (_TRUE | _FALSE) or not folded & _TRUE \
                     or not folded & _FALSE:
                 continue
