@@ -34,7 +34,7 @@ from automl.specs import FitContext, ModelSpec, PreprocessorSpec, SearchChoice, 
 from automl.split import Validation
 from automl.target_transform import TargetScale
 from automl.time_limit import TimeLimitExceeded, call_with_time_limit
-from automl.trial_space import ModelTrial, choice_param, new_study, study_params
+from automl.trial_space import ModelTrial, choice_param, enqueue_given, new_study
 
 MAX_CONSECUTIVE_SKIPS = 3
 #: fitted pipelines kept for the ensemble: the best of each model and this many best overall
@@ -216,7 +216,7 @@ class _Search:
             # a best fitted on a sample keeps no reserve: the time goes to trials on growing
             # samples (automl.row_sample); it is refitted on all rows only if time is left
             return 0.0
-        return best.fit_seconds * REFIT_SAFETY * self.all_rows / self.outcome.train_rows + (
+        return best.seconds_at(self.all_rows, self.outcome.train_rows) * REFIT_SAFETY + (
             REFIT_MARGIN)
 
     def trial_deadline(self) -> float:
@@ -274,10 +274,7 @@ class _Search:
         else:
             return
         # the model's best is tried first at its new size, as FLAML does
-        given, chosen = split_params(best.params)
-        chosen = {choice_param(name): option for name, option in chosen.items()}
-        self.study.enqueue_trial({"model": best.model, **study_params(best.model, given),
-                                  **chosen}, user_attrs={"given": given})
+        enqueue_given(self.study, best.model, *split_params(best.params))
         self.progress.say(f"{best.model} now fits on {ladder.rows(best.model)} of the "
                           f"{ladder.full} training rows")
 

@@ -88,11 +88,18 @@ def new_study(setup: SearchSetup, storage: Any = None,
         model = point.pop("model")
         if model in setup.models:
             # the given trials take each choice's first option: no change to the data
-            firsts = {choice_param(c.name): c.options[0]
-                      for c in setup.choices_for(setup.models[model])}
-            study.enqueue_trial({"model": model, **study_params(model, point), **firsts},
-                                user_attrs={"given": point})
+            firsts = {c.name: c.options[0] for c in setup.choices_for(setup.models[model])}
+            enqueue_given(study, model, point, firsts)
     return study
+
+
+def enqueue_given(study: optuna.Study, model: str, params: dict[str, Any],
+                  chosen: dict[str, Any]) -> None:
+    """Queue a trial of ``model`` with the given ``params`` and ``chosen`` options (by choice
+    name); the trial keeps ``params`` as its ``given`` ones, which its parameters start from."""
+    study.enqueue_trial({"model": model, **study_params(model, params),
+                         **{choice_param(name): option for name, option in chosen.items()}},
+                        user_attrs={"given": params})
 
 
 def study_settings(setup: SearchSetup, seed: int | None = None) -> dict[str, Any]:
