@@ -280,7 +280,8 @@ def test_the_report_names_the_choices_the_returned_model_was_fitted_with():
     from automl.builtins.quality import FenceClip
     from automl.final_model import FinalModel
     from automl.preparation_notes import chosen_options
-    from automl.search import SearchOutcome, SearchSetup, TrialRecord
+    from automl.search import SearchSetup
+    from automl.search_records import SearchOutcome, TrialRecord
     from automl.specs import SearchChoice
 
     clip = SearchChoice("outliers", ("keep", "clip"),

@@ -14,7 +14,7 @@ import automl
 from automl.builtins.models import FOREST_LEAVES
 from automl.ensemble import WeightedEnsemble, select
 from automl.metrics import get_metric
-from automl.search import LIBRARY_BEST
+from automl.search_records import LIBRARY_BEST
 from automl.specs import Task
 from automl.target_transform import ScaledTargetModel, TargetScale
 
@@ -119,7 +119,7 @@ def test_candidate_library_stays_bounded(ames, monkeypatch):
 
 def test_the_library_keeps_the_best_few_and_the_best_of_each_model():
     from automl.metrics import get_metric
-    from automl.search import Candidate, TrialRecord, library
+    from automl.search_records import Candidate, TrialRecord, library
     from automl.specs import Task
 
     scores = {0: ("a", 0.9), 1: ("a", 0.8), 2: ("a", 0.85), 3: ("a", 0.7), 4: ("a", 0.75),

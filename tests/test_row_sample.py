@@ -10,7 +10,7 @@ import pytest
 import automl
 from automl import row_sample
 from automl.row_sample import FIRST_SAMPLE, GROWTH, SAMPLE_ABOVE, SampleLadder
-from automl.search import TrialRecord
+from automl.search_records import TrialRecord
 
 
 def test_small_training_parts_take_every_row():

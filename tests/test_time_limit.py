@@ -187,3 +187,40 @@ def test_ctrl_c_ends_the_search_with_the_best_model_so_far():
     assert "interrupted: finishing with the best of" in err
     assert out.startswith("BEST "), out
     assert "Traceback" not in err
+
+
+class _PatientBoosting:
+    """LightGBM set to boost far longer than any budget here (a million rounds at a tiny
+    learning rate, so early stopping never ends it): only the deadline stops it."""
+
+    @automl.hookimpl
+    def register_models(self, register):
+        import dataclasses
+
+        import automl_lightgbm
+
+        slow = {**automl_lightgbm.MODEL.defaults[0], "n_estimators": 1_000_000,
+                "learning_rate": 1e-4}
+        register(dataclasses.replace(automl_lightgbm.MODEL, name="patient_lightgbm",
+                                     defaults=(slow,), grid={},
+                                     search_space=lambda trial: dict(slow)))
+
+
+def test_a_model_that_runs_to_the_deadline_still_scores_every_fold(small_credit):
+    """Each fold runs to its share of the time left, so a trial whose model stops only at its
+    deadline ends with all five folds scored, not timed out after the first."""
+    plugins.register_plugin(_PatientBoosting(), "patient_plugin")
+    try:
+        budget = 6
+        started = time.monotonic()
+        result = automl.fit(small_credit, "Status", time_budget=budget, verbose=0,
+                            models=["linear", "patient_lightgbm"], validation="cv",
+                            ensemble=False, n_trials=2)
+        elapsed = time.monotonic() - started
+    finally:
+        plugins.unregister_plugin("patient_plugin")
+    board = result.leaderboard
+    patient = board[board["model"] == "patient_lightgbm"].iloc[0]
+    assert patient["status"] == "complete", patient["error"]
+    assert 0.5 < patient["roc_auc"] <= 1.0
+    assert elapsed <= budget * 1.05 + 1, elapsed

@@ -42,7 +42,8 @@ from automl.target_transform import ScaledTargetModel
 
 if TYPE_CHECKING:
     from automl.final_model import FinalModel
-    from automl.search import SearchOutcome, SearchSetup
+    from automl.search import SearchSetup
+    from automl.search_records import SearchOutcome
 
 #: held-out skill (0: a constant guess, 1: perfect) the bound may cost against the members
 #: chosen without it; past that the bound gives way (on modeldata/ames a 4 ms bound left a

@@ -15,14 +15,8 @@ from sklearn.pipeline import Pipeline
 
 from automl.ensemble import ENSEMBLE_NAME, WeightedEnsemble, select
 from automl.fitting import fit_pipeline
-from automl.search import (
-    REFIT_MARGIN,
-    REFIT_SAFETY,
-    SearchOutcome,
-    SearchSetup,
-    TrialRecord,
-    training_log,
-)
+from automl.search import REFIT_MARGIN, REFIT_SAFETY, SearchSetup, training_log
+from automl.search_records import SearchOutcome, TrialRecord
 from automl.specs import FitContext
 from automl.target_transform import ScaledTargetModel
 from automl.time_limit import TimeLimitExceeded, call_with_time_limit

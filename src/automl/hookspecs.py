@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from automl.result import FitResult
-    from automl.search import TrialRecord
+    from automl.search_records import TrialRecord
     from automl.specs import CleanerSpec, ModelSpec, PreprocessorSpec, TunerSpec
 
 hookspec = pluggy.HookspecMarker("automl")

@@ -17,7 +17,8 @@ from automl.profile import Profile
 if TYPE_CHECKING:
     from automl.final_model import FinalModel
     from automl.scale_choice import ScaleChoice
-    from automl.search import SearchOutcome, SearchSetup
+    from automl.search import SearchSetup
+    from automl.search_records import SearchOutcome
 
 
 def scale_notes(choice: ScaleChoice | None, target: str) -> list[ReportEntry]:

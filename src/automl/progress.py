@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from automl.metrics import Metric
-    from automl.search import TrialRecord
+    from automl.search_records import TrialRecord
 
 
 class Progress:

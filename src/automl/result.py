@@ -40,7 +40,7 @@ from automl.model_files import (
 from automl.profile import encode_target
 from automl.reference import Reference
 from automl.schema import FeatureSchema
-from automl.search import TrialRecord
+from automl.search_records import TrialRecord
 from automl.specs import Task
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ rows whatever its sample, so scores compare across sizes. A model's sample grows
   :func:`automl.trial_space.initial_plan`),
 - its best trial is among the :data:`GROW_TOP` best models' (cheap, weak models stay small),
 - the search has spent, since the model's sample last grew, as long as that best trial is
-  expected to take at the next size (:meth:`automl.search.TrialRecord.seconds_at`: the
+  expected to take at the next size (:meth:`automl.search_records.TrialRecord.seconds_at`: the
   fit scales with the rows, the scoring not), and that expected time fits in the time left.
 
 On growing, the model's best parameters are tried first at the new size, as FLAML does. While

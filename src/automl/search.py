@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import optuna
@@ -30,6 +30,15 @@ from automl.pipeline import build_pipeline, split_params
 from automl.plugins import notify
 from automl.progress import Progress
 from automl.row_sample import GROW_TOP, SampleLadder
+from automl.search_records import (
+    Candidate,
+    SearchOutcome,
+    SharedSearch,
+    TrialRecord,
+    best_of_each,
+    library,
+    no_model_message,
+)
 from automl.specs import FitContext, ModelSpec, PreprocessorSpec, SearchChoice, Task, TunerSpec
 from automl.split import Validation
 from automl.target_transform import TargetScale
@@ -37,8 +46,6 @@ from automl.time_limit import TimeLimitExceeded, call_with_time_limit
 from automl.trial_space import ModelTrial, choice_param, enqueue_given, new_study
 
 MAX_CONSECUTIVE_SKIPS = 3
-#: fitted pipelines kept for the ensemble: the best of each model and this many best overall
-LIBRARY_BEST = 5
 REFIT_SAFETY = 1.3
 #: seconds kept back besides the refit's estimate, for the spread of trial times
 REFIT_MARGIN = 0.5
@@ -48,36 +55,6 @@ COLLAPSE_RESERVED = 3
 # the least a trial may run past its deadline before it is stopped: a cooperative model stops
 # at the end of a round, which on a small table is well under it
 TRIAL_GRACE = 0.5
-
-
-@dataclass
-class TrialRecord:
-    """One trial: its number, model, parameters, held-out score, seconds to fit and score it,
-    status ("complete", "failed", "pruned", "skipped", or in a shared search "lost" and
-    "running"), the error of a failed trial, when it ended, in seconds since the fit started,
-    in a shared search the worker that ran it, and on a large table the rows of the training
-    part it was fitted on (None: all of them; see :mod:`automl.row_sample`) with the seconds
-    that fit took, its held-out scoring left out."""
-
-    number: int
-    model: str
-    params: dict[str, Any]
-    score: float | None
-    fit_seconds: float
-    status: str
-    error: str | None = None
-    ended_seconds: float | None = None
-    worker: str | None = None
-    rows: int | None = None
-    train_seconds: float | None = None
-
-    def seconds_at(self, rows: int, train_rows: int) -> float:
-        """The seconds this trial is expected to take on ``rows`` training rows, of a training
-        part of ``train_rows``: its fit scales with the rows (trees and linear models about
-        linearly), its held-out scoring stays as it was."""
-        fitted_on = self.rows or train_rows
-        fit = self.fit_seconds if self.train_seconds is None else self.train_seconds
-        return self.fit_seconds + fit * (rows / max(fitted_on, 1) - 1)
 
 
 @dataclass
@@ -117,64 +94,6 @@ class SearchSetup:
             if choice.resample is not None and option is not None:
                 return functools.partial(choice.resample, option, seed=self.seed)
         return None
-
-
-@dataclass
-class Candidate:
-    """A completed trial kept for the ensemble: its record, its pipeline fitted on the training
-    part, and its held-out prediction (on the target's own scale)."""
-
-    record: TrialRecord
-    pipeline: Any
-    prediction: np.ndarray
-
-
-@dataclass
-class SearchOutcome:
-    """Every trial in order, the best one, its pipeline as fitted on the training part (with
-    cross-validation, the bag of its fold models), the candidates for the ensemble (by trial
-    number), the held-out target they were scored on, whether the models are fold bags and
-    whether the user interrupted the search (Ctrl-C): the fit then finishes at once with what
-    it has, refitting nothing."""
-
-    trials: list[TrialRecord] = field(default_factory=list)
-    best: TrialRecord | None = None
-    best_pipeline: Any = None
-    train_rows: int = 0
-    candidates: dict[int, Candidate] = field(default_factory=dict)
-    y_valid: np.ndarray | None = None
-    bagged: bool = False
-    interrupted: bool = False
-
-
-class SharedSearch(Protocol):
-    """What a search shared with other processes through an Optuna storage adds to the loop
-    (see :mod:`automl.distributed`): storage calls retried, each trial's record written to the
-    study, the kept candidates written where the fit that started the search can read them."""
-
-    worker: str
-
-    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``fn(*args, **kwargs)``, retried with backoff while the storage is unreachable;
-        raises :class:`~automl.errors.StorageError` when it stays so."""
-
-    def ask(self, study: optuna.Study) -> optuna.Trial:
-        """The next trial of ``study`` (the trials of workers that died are failed first)."""
-
-    def heartbeat(self, trial: optuna.Trial) -> contextlib.AbstractContextManager[Any]:
-        """A context in which the storage hears that ``trial`` is still being worked on."""
-
-    def record(self, trial: optuna.Trial, record: TrialRecord) -> None:
-        """Write ``record`` to ``trial``'s user attributes (before it is told)."""
-
-    def keep(self, candidate: Candidate) -> None:
-        """Store a candidate for the ensemble (before its trial is told complete)."""
-
-    def drop(self, number: int) -> None:
-        """Forget the candidate of trial ``number``."""
-
-    def finished(self) -> int:
-        """How many trials of the study have finished, by any worker."""
 
 
 class _Search:
@@ -388,16 +307,19 @@ class _Search:
             return False
 
         started, fitted, parts = time.monotonic(), [], []
-        until = self.trial_limit()
+        until, folds = self.trial_limit(), len(self.validation.folds)
+        # each fold may run to its share of the time left: a cooperative model that would
+        # overrun then stops early in every fold and the trial still scores, where one
+        # deadline for all folds let the first folds take it all and the trial time out
+        share = max(self.trial_deadline() - started, 0.0) / folds
         if self.ladder is not None and not self.ladder.whole(spec.name):
             record.rows = self.ladder.rows(spec.name)
         for i, fold in enumerate(self.validation.folds):
             if i and time.monotonic() > self.trial_deadline() and self.outcome.best:
-                raise TimeoutError(f"out of time after {i} of {len(self.validation.folds)} "
-                                   f"folds")
+                raise TimeoutError(f"out of time after {i} of {folds} folds")
             # the pruner judges the first fold; later folds repeat its steps
             context = FitContext(X_valid=fold.X_valid, y_valid=fold.y_valid,
-                                 deadline=self.trial_deadline(),
+                                 deadline=started + share * (i + 1),
                                  report=report if i == 0 else _never_prune,
                                  seed=self.setup.seed, log=training_log(spec.name, trial.number))
             context.score = held_out_scorer(self.setup.metric, context)
@@ -463,30 +385,6 @@ class _Search:
                task=self.setup.task.value)
 
 
-def best_of_each(records: list[TrialRecord], metric: Metric) -> list[TrialRecord]:
-    """The best of ``records`` (complete trials) for each model, best first."""
-    best: dict[str, TrialRecord] = {}
-    for r in sorted(records, key=lambda r: r.score, reverse=metric.greater_is_better):
-        best.setdefault(r.model, r)
-    return list(best.values())
-
-
-def library(candidates: dict[int, Candidate], metric: Metric, *,
-            dropped: bool = False) -> list[int]:
-    """The trial numbers of the candidates worth keeping for the ensemble: the
-    :data:`LIBRARY_BEST` best and the best of each model (with ``dropped``, the others)."""
-    ranked = sorted(candidates.values(), key=lambda c: (
-        c.record.score if metric.greater_is_better else -c.record.score),  # type: ignore
-        reverse=True)
-    keep = {c.record.number for c in ranked[:LIBRARY_BEST]}
-    seen: set[str] = set()
-    for c in ranked:
-        if c.record.model not in seen:
-            seen.add(c.record.model)
-            keep.add(c.record.number)
-    return sorted(n for n in candidates if (n in keep) != dropped)
-
-
 def run_search(setup: SearchSetup, validation: Validation, *, deadline: float,
                hard_deadline: float, n_trials: int | None, progress: Progress,
                study: optuna.Study | None = None,
@@ -532,11 +430,3 @@ def training_log(model: str, trial: int) -> Any:
 def _describe(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".splitlines()[0]
     return text if len(text) <= 200 else text[:197] + "..."
-
-
-def no_model_message(trials: list[TrialRecord]) -> str:
-    if not trials:
-        return "no trial ran: give a larger time_budget"
-    errors = sorted({f"{t.model}: {t.error}" for t in trials if t.error})[:5]
-    return (f"none of {len(trials)} trial(s) produced a model; give a larger time_budget or "
-            f"other models. Errors: {errors}")

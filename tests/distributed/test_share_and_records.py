@@ -21,7 +21,7 @@ from automl.distributed.storage import is_database, normalised, redact
 from automl.distributed.study import RECORD, WORKER, records
 from automl.errors import ConfigurationError
 from automl.plugins import collect
-from automl.search import Candidate, TrialRecord
+from automl.search_records import Candidate, TrialRecord
 from automl.search_settings import SearchSettings
 from automl.specs import Task
 from automl.split import make_validation

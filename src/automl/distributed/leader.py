@@ -30,14 +30,8 @@ from automl.distributed.study import (
 )
 from automl.errors import ConfigurationError, SearchError, StorageError
 from automl.progress import Progress
-from automl.search import (
-    Candidate,
-    SearchOutcome,
-    SearchSetup,
-    library,
-    no_model_message,
-    run_search,
-)
+from automl.search import SearchSetup, run_search
+from automl.search_records import Candidate, SearchOutcome, library, no_model_message
 from automl.search_settings import SearchSettings
 from automl.split import Validation
 from automl.target_transform import TargetScale

@@ -30,7 +30,7 @@ import pandas as pd
 
 from automl.cleaning import Cleaning
 from automl.errors import ConfigurationError
-from automl.search import Candidate
+from automl.search_records import Candidate
 from automl.search_settings import SearchSettings
 from automl.split import Validation
 from automl.target_transform import TargetScale

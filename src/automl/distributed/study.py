@@ -1,5 +1,5 @@
-"""One process's part in a shared study: the :class:`~automl.search.SharedSearch` the search loop
-calls, and the study's trials read back as leaderboard records."""
+"""One process's part in a shared study: the :class:`~automl.search_records.SharedSearch` the
+search loop calls, and the study's trials read back as leaderboard records."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 
 from automl.distributed.share import Share
 from automl.distributed.storage import retrying
-from automl.search import Candidate, TrialRecord
+from automl.search_records import Candidate, TrialRecord
 
 #: the study's user attributes that describe the search, written by the fit that starts it
 SETTINGS, SHARE, SHA256, FINGERPRINT, DEADLINE, STARTED = (

@@ -1,0 +1,139 @@
+"""What a search records: each trial (:class:`TrialRecord`), the completed trials kept for the
+ensemble (:class:`Candidate`, :func:`library`), the outcome handed to the final model
+(:class:`SearchOutcome`), and what a search shared between processes adds to the loop
+(:class:`SharedSearch`)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import optuna
+
+from automl.metrics import Metric
+
+#: fitted pipelines kept for the ensemble: the best of each model and this many best overall
+LIBRARY_BEST = 5
+
+
+@dataclass
+class TrialRecord:
+    """One trial: its number, model, parameters, held-out score, seconds to fit and score it,
+    status ("complete", "failed", "pruned", "skipped", or in a shared search "lost" and
+    "running"), the error of a failed trial, when it ended, in seconds since the fit started,
+    in a shared search the worker that ran it, and on a large table the rows of the training
+    part it was fitted on (None: all of them; see :mod:`automl.row_sample`) with the seconds
+    that fit took, its held-out scoring left out."""
+
+    number: int
+    model: str
+    params: dict[str, Any]
+    score: float | None
+    fit_seconds: float
+    status: str
+    error: str | None = None
+    ended_seconds: float | None = None
+    worker: str | None = None
+    rows: int | None = None
+    train_seconds: float | None = None
+
+    def seconds_at(self, rows: int, train_rows: int) -> float:
+        """The seconds this trial is expected to take on ``rows`` training rows, of a training
+        part of ``train_rows``: its fit scales with the rows (trees and linear models about
+        linearly), its held-out scoring stays as it was."""
+        fitted_on = self.rows or train_rows
+        fit = self.fit_seconds if self.train_seconds is None else self.train_seconds
+        return self.fit_seconds + fit * (rows / max(fitted_on, 1) - 1)
+
+
+@dataclass
+class Candidate:
+    """A completed trial kept for the ensemble: its record, its pipeline fitted on the training
+    part, and its held-out prediction (on the target's own scale)."""
+
+    record: TrialRecord
+    pipeline: Any
+    prediction: np.ndarray
+
+
+@dataclass
+class SearchOutcome:
+    """Every trial in order, the best one, its pipeline as fitted on the training part (with
+    cross-validation, the bag of its fold models), the candidates for the ensemble (by trial
+    number), the held-out target they were scored on, whether the models are fold bags and
+    whether the user interrupted the search (Ctrl-C): the fit then finishes at once with what
+    it has, refitting nothing."""
+
+    trials: list[TrialRecord] = field(default_factory=list)
+    best: TrialRecord | None = None
+    best_pipeline: Any = None
+    train_rows: int = 0
+    candidates: dict[int, Candidate] = field(default_factory=dict)
+    y_valid: np.ndarray | None = None
+    bagged: bool = False
+    interrupted: bool = False
+
+
+class SharedSearch(Protocol):
+    """What a search shared with other processes through an Optuna storage adds to the loop
+    (see :mod:`automl.distributed`): storage calls retried, each trial's record written to the
+    study, the kept candidates written where the fit that started the search can read them."""
+
+    worker: str
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``, retried with backoff while the storage is unreachable;
+        raises :class:`~automl.errors.StorageError` when it stays so."""
+
+    def ask(self, study: optuna.Study) -> optuna.Trial:
+        """The next trial of ``study`` (the trials of workers that died are failed first)."""
+
+    def heartbeat(self, trial: optuna.Trial) -> contextlib.AbstractContextManager[Any]:
+        """A context in which the storage hears that ``trial`` is still being worked on."""
+
+    def record(self, trial: optuna.Trial, record: TrialRecord) -> None:
+        """Write ``record`` to ``trial``'s user attributes (before it is told)."""
+
+    def keep(self, candidate: Candidate) -> None:
+        """Store a candidate for the ensemble (before its trial is told complete)."""
+
+    def drop(self, number: int) -> None:
+        """Forget the candidate of trial ``number``."""
+
+    def finished(self) -> int:
+        """How many trials of the study have finished, by any worker."""
+
+
+def best_of_each(records: list[TrialRecord], metric: Metric) -> list[TrialRecord]:
+    """The best of ``records`` (complete trials) for each model, best first."""
+    best: dict[str, TrialRecord] = {}
+    for r in sorted(records, key=lambda r: r.score, reverse=metric.greater_is_better):
+        best.setdefault(r.model, r)
+    return list(best.values())
+
+
+def library(candidates: dict[int, Candidate], metric: Metric, *,
+            dropped: bool = False) -> list[int]:
+    """The trial numbers of the candidates worth keeping for the ensemble: the
+    :data:`LIBRARY_BEST` best and the best of each model (with ``dropped``, the others)."""
+    ranked = sorted(candidates.values(), key=lambda c: (
+        c.record.score if metric.greater_is_better else -c.record.score),  # type: ignore
+        reverse=True)
+    keep = {c.record.number for c in ranked[:LIBRARY_BEST]}
+    seen: set[str] = set()
+    for c in ranked:
+        if c.record.model not in seen:
+            seen.add(c.record.model)
+            keep.add(c.record.number)
+    return sorted(n for n in candidates if (n in keep) != dropped)
+
+
+def no_model_message(trials: list[TrialRecord]) -> str:
+    if not trials:
+        return "no trial ran: give a larger time_budget"
+    errors = sorted({f"{t.model}: {t.error}" for t in trials if t.error})[:5]
+    return (f"none of {len(trials)} trial(s) produced a model; give a larger time_budget or "
+            f"other models. Errors: {errors}")
