@@ -116,10 +116,11 @@ def _contender(name: str, rows: int, seed: int, budget: float) -> dict:
 def _run_in_process(name: str, rows: int, seed: int, budget: float) -> dict:
     out = subprocess.run([sys.executable, "-m", "benchmarks.scale_probe", "--one", name,
                           "--rows", str(rows), "--seed", str(seed), "--budget", str(budget)],
-                         capture_output=True, text=True, check=False)
-    sys.stderr.write(out.stderr[-4000:])
+                         stdout=subprocess.PIPE, text=True, check=False)
+    # the contender's log (the fit's progress, trial by trial) goes straight to our stderr,
+    # whole and as it happens
     if out.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{out.stderr[-2000:]}")
+        raise RuntimeError(f"{name} failed with exit code {out.returncode}: its log is above")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
