@@ -8,6 +8,7 @@ note on what the framework chose.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,12 +43,20 @@ def _proba_frame(frame: pd.DataFrame, classes: list) -> np.ndarray:
 
 
 def run_automl(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: list | None,
-               budget: float, seed: int, workdir: str) -> Run:
-    """automl.fit with its defaults, all installed plugins included."""
+               budget: float, seed: int, workdir: str, without: tuple[str, ...] = ()) -> Run:
+    """automl.fit with its defaults, all installed plugins included but the models named in
+    ``without`` (an ablation: what those models add)."""
     import automl
 
+    models = None
+    if without:
+        from automl.plugins import collect
+
+        task = automl.Task(table.task)
+        models = [name for name, spec in collect().models.items()
+                  if name not in without and spec.supports(task)]
     result, fit_s = _timed(lambda: automl.fit(train, table.target, time_budget=budget,
-                                              seed=seed, verbose=0))
+                                              seed=seed, models=models, verbose=0))
     X = test.drop(columns=[table.target])
     if classes is None:
         pred, pred_s = _timed(lambda: result.predict(X))
@@ -55,7 +64,9 @@ def run_automl(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: l
         frame, pred_s = _timed(lambda: result.predict_proba(X))
         pred = _proba_frame(frame, classes)
     trials = len(result.leaderboard)
-    return Run(np.asarray(pred, dtype=float), fit_s, pred_s, f"{result.best}, {trials} trials")
+    made_of = "+".join(result.model_names)
+    return Run(np.asarray(pred, dtype=float), fit_s, pred_s,
+               f"{result.best} of {made_of}, {trials} trials")
 
 
 def run_flaml(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: list | None,
@@ -143,4 +154,5 @@ def _as_categories(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFram
 
 RUNNERS: dict[str, Callable[..., Run]] = {
     "automl": run_automl, "flaml": run_flaml, "autogluon": run_autogluon, "hgb": run_hgb,
+    "automl-no-torch": functools.partial(run_automl, without=("torch_mlp",)),
 }
