@@ -43,20 +43,13 @@ def _proba_frame(frame: pd.DataFrame, classes: list) -> np.ndarray:
 
 
 def run_automl(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: list | None,
-               budget: float, seed: int, workdir: str, without: tuple[str, ...] = ()) -> Run:
-    """automl.fit with its defaults, all installed plugins included but the models named in
-    ``without`` (an ablation: what those models add)."""
+               budget: float, seed: int, workdir: str, **options: Any) -> Run:
+    """automl.fit with its defaults and all installed plugins; ``options`` go on to ``fit``,
+    for the ablations (what a default is worth against its alternative)."""
     import automl
 
-    models = None
-    if without:
-        from automl.plugins import collect
-
-        task = automl.Task(table.task)
-        models = [name for name, spec in collect().models.items()
-                  if name not in without and spec.supports(task)]
     result, fit_s = _timed(lambda: automl.fit(train, table.target, time_budget=budget,
-                                              seed=seed, models=models, verbose=0))
+                                              seed=seed, verbose=0, **options))
     X = test.drop(columns=[table.target])
     if classes is None:
         pred, pred_s = _timed(lambda: result.predict(X))
@@ -154,5 +147,7 @@ def _as_categories(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFram
 
 RUNNERS: dict[str, Callable[..., Run]] = {
     "automl": run_automl, "flaml": run_flaml, "autogluon": run_autogluon, "hgb": run_hgb,
-    "automl-no-torch": functools.partial(run_automl, without=("torch_mlp",)),
+    "automl-all": functools.partial(run_automl, models="all"),
+    "automl-holdout": functools.partial(run_automl, validation="holdout"),
+    "automl-cv": functools.partial(run_automl, validation="cv"),
 }

@@ -165,3 +165,63 @@ def test_malformed_specs_and_a_misspelled_hook_are_named_and_skipped(with_instal
                         verbose=0)
     assert set(result.leaderboard["model"]) >= {"good_tree"}
 
+
+
+class _OptIn:
+    """A plugin with a model searched only when named, and two that misuse the option."""
+
+    @automl.hookimpl
+    def register_models(self, register):
+        from sklearn.tree import DecisionTreeClassifier
+
+        def build(params, task):
+            return DecisionTreeClassifier(max_depth=3)
+
+        register(automl.ModelSpec("named_tree", {"binary"}, build, lambda trial: {},
+                                  by_default=False))
+        register(automl.ModelSpec("vague_tree", {"binary"}, build, lambda trial: {},
+                                  by_default="yes"))
+        register(automl.ModelSpec("all", {"binary"}, build, lambda trial: {}))
+
+
+def test_model_off_by_default_is_searched_only_when_named_or_with_all(small_credit):
+    from automl.selection import select_models
+
+    plugins.reload_plugins()
+    plugins.register_plugin(_OptIn(), "opt_in")
+    try:
+        registry = plugins.collect()
+        default = select_models(registry, None, automl.Task.BINARY)
+        every = select_models(registry, "all", automl.Task.BINARY)
+        result = automl.fit(small_credit, "Status", models=["named_tree"], n_trials=1,
+                            ensemble=False, verbose=0)
+    finally:
+        plugins.unregister_plugin("opt_in")
+    assert "by_default must be True or False, not 'yes'" in registry.errors["opt_in"]
+    assert "name 'all' is taken" in registry.errors["opt_in"]
+    assert "named_tree" not in default and "linear" in default
+    named_only = {n for n, m in registry.models.items() if not m.by_default}
+    assert "named_tree" in named_only and not named_only & set(default)
+    assert set(every) == set(default) | named_only
+    assert select_models(registry, ["all"], automl.Task.BINARY) == every  # the CLI's list
+    assert result.best == "named_tree"
+
+
+def test_no_default_model_for_the_task_says_which_ones_are_named_only():
+    from automl.selection import select_models
+
+    registry = plugins.Registry()
+    spec = automl.ModelSpec("named_tree", {"binary"}, lambda p, t: None, lambda trial: {},
+                            by_default=False)
+    registry.models["named_tree"] = spec
+    with pytest.raises(automl.errors.PluginError, match=r"by default; \['named_tree'\] do"):
+        select_models(registry, None, automl.Task.BINARY)
+    assert select_models(registry, ["named_tree"], automl.Task.BINARY) == {"named_tree": spec}
+
+
+def test_cli_plugins_marks_the_torch_network_as_searched_only_when_named():
+    pytest.importorskip("automl_torch")
+    out = subprocess.run([sys.executable, "-m", "automl.cli", "plugins"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "models: torch_mlp (only when named, or --models all)" in out
+    assert "models: linear, hist_gradient_boosting," in out  # the defaults carry no mark

@@ -23,7 +23,7 @@ DEFAULT_INFER_LIMIT: float | None = 0.004
 
 
 def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
-        metric: str | None = None, time_budget: float = 60, models: list[str] | None = None,
+        metric: str | None = None, time_budget: float = 60, models: list[str] | str | None = None,
         tuner: str = "tpe", seed: int = 0, n_trials: int | None = None,
         ensemble: bool = True, validation: str = "auto", country: str | None = None,
         disable: list[str] | None = None, enable: list[str] | None = None,
@@ -36,7 +36,9 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     - ``task``: "binary", "multiclass" or "regression"; inferred from the target when None.
     - ``metric``: defaults to ROC AUC (binary), log loss (multiclass), RMSE (regression).
     - ``time_budget``: seconds of wall clock from this call to its return, refit included.
-    - ``models``: names of registered models to search (default: all that handle the task).
+    - ``models``: names of registered models to search; by default every registered model
+      that handles the task, but those whose plugin leaves them out of the default
+      (``ModelSpec.by_default``, e.g. ``torch_mlp``); "all" searches those too.
     - ``tuner``: "tpe" (default), "random", "grid" or a plugin's tuner.
     - ``seed``: fixes the split, the sampler and the models' randomness.
     - ``n_trials``: stop after this many trials even if time is left.

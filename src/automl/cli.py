@@ -189,17 +189,24 @@ def _cmd_drift(args: argparse.Namespace) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    from automl.plugins import plugin_infos
+    from automl.plugins import collect, plugin_infos
 
     infos = plugin_infos()
+    models = collect().models
     for info in infos:
-        what = "; ".join(f"{kind}s: {', '.join(names)}" for kind, names in
-                         sorted(info.registered.items())) or "registers nothing"
+        # a model searched only when named says so, so that no one wonders why fit skips it
+        what = "; ".join(f"{kind}s: {', '.join(_listed(kind, n, models) for n in names)}"
+                         for kind, names in sorted(info.registered.items())) or "registers nothing"
         origin = "built-in" if info.builtin else f"{info.distribution} {info.version}"
         print(f"{info.name} ({origin}): {what}")
         if info.error:
             print(f"  error: {info.error}")
     return 0
+
+
+def _listed(kind: str, name: str, models: dict[str, Any]) -> str:
+    spec = models.get(name) if kind == "model" else None
+    return f"{name} (only when named, or --models all)" if spec and not spec.by_default else name
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -254,7 +261,8 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("--out", help="directory to save the model in")
     f.add_argument("--task", choices=["binary", "multiclass", "regression"])
     f.add_argument("--metric", help="roc_auc, log_loss, accuracy, rmse, mae, r2, ...")
-    f.add_argument("--models", help="comma-separated model names (see `automl plugins`)")
+    f.add_argument("--models", help="comma-separated model names (see `automl plugins`), or "
+                   "all: every model, those searched only when named too")
     f.add_argument("--tuner", default="tpe", help="tpe (default), random or grid")
     f.add_argument("--country", help="ISO country code for public-holiday date features")
     f.add_argument("--disable", help="comma-separated cleaning steps or preprocessors to "

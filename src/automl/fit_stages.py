@@ -34,7 +34,7 @@ from automl.split import VALIDATION_CHOICES, make_validation
 
 
 def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task | None,
-            metric: str | None, time_budget: float, models: list[str] | None, tuner: str,
+            metric: str | None, time_budget: float, models: list[str] | str | None, tuner: str,
             seed: int, n_trials: int | None, ensemble: bool, validation: str,
             country: str | None, disable: list[str] | None, enable: list[str] | None,
             verbose: int, storage: str | None, study_name: str | None, resume: bool,

@@ -6,20 +6,27 @@ import warnings
 
 from automl.errors import ConfigurationError, PluginError
 from automl.plugins import Registry
-from automl.specs import ModelSpec, Task, TunerSpec
+from automl.specs import ALL_MODELS, ModelSpec, Task, TunerSpec
 
 
-def select_models(registry: Registry, names: list[str] | None, task: Task) -> dict[str, ModelSpec]:
-    """The models to search: those named (each must exist and handle ``task``), or every
-    registered model that handles it."""
+def select_models(registry: Registry, names: list[str] | str | None,
+                  task: Task) -> dict[str, ModelSpec]:
+    """The models to search: those named (each must exist and handle ``task``); with None,
+    every registered model that handles it and is searched by default
+    (``ModelSpec.by_default``); with "all", every registered model that handles it."""
     _warn_plugin_errors(registry)
-    if names is None:
-        chosen = {n: m for n, m in registry.models.items() if m.supports(task)}
-        if not chosen:
-            raise PluginError(f"no registered model handles a {task} task; see `automl plugins`")
-        return chosen
     if isinstance(names, str):
         names = [names]
+    every = names is not None and list(names) == [ALL_MODELS]
+    if names is None or every:
+        chosen = {n: m for n, m in registry.models.items()
+                  if m.supports(task) and (every or m.by_default)}
+        if not chosen:
+            named_only = sorted(n for n, m in registry.models.items() if m.supports(task))
+            hint = (f" by default; {named_only} do when named in models=" if named_only
+                    else "; see `automl plugins`")
+            raise PluginError(f"no registered model handles a {task} task{hint}")
+        return chosen
     unknown = [n for n in names if n not in registry.models]
     if unknown:
         raise ConfigurationError(f"models={unknown} are not registered; registered models are "

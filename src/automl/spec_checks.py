@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from automl.specs import CleanerSpec, ModelSpec, PreprocessorSpec, Task, TunerSpec
+from automl.specs import ALL_MODELS, CleanerSpec, ModelSpec, PreprocessorSpec, Task, TunerSpec
 
 _TASKS = {t.value for t in Task}
 # each kind's fields that must be callable, and those that may also be None
@@ -48,6 +48,9 @@ def spec_problems(spec: Any) -> list[str]:
 
 def _model_problems(spec: ModelSpec) -> list[str]:
     problems = []
+    if spec.name == ALL_MODELS:
+        problems.append(f"name {ALL_MODELS!r} is taken: fit(models={ALL_MODELS!r}) means every "
+                        "model")
     tasks = spec.tasks
     if not isinstance(tasks, set | frozenset) or not tasks:
         problems.append(f"tasks must be a non-empty set of automl.Task, not {tasks!r}")
@@ -69,6 +72,8 @@ def _model_problems(spec: ModelSpec) -> list[str]:
         problems.append("preprocessing must map column kinds to preprocessor names")
     if not isinstance(spec.cost, int | float) or spec.cost < 0:
         problems.append(f"cost must be a number of at least 0, not {spec.cost!r}")
+    if not isinstance(spec.by_default, bool):
+        problems.append(f"by_default must be True or False, not {spec.by_default!r}")
     return problems
 
 

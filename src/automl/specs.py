@@ -26,6 +26,11 @@ class Task(StrEnum):
         return self is not Task.REGRESSION
 
 
+#: ``fit(models=ALL_MODELS)`` searches every registered model that handles the task, those
+#: whose ``ModelSpec.by_default`` is False too; no model may take this name
+ALL_MODELS = "all"
+
+
 @dataclass
 class FitContext:
     """What the search hands to a model's custom ``fit``.
@@ -118,6 +123,9 @@ class ModelSpec:
       fitted estimator. Without it the search calls ``estimator.fit(X, y)``.
     - ``cost``: a relative cost hint (1.0 = a default random forest); cheap models go first.
     - ``gpu``: the model can use a GPU when one is present (and must fall back to the CPU).
+    - ``by_default``: searched when ``fit`` names no ``models`` (True). A model that is
+      False is searched only when named, or with ``models="all"``: for a model that, across
+      the benchmark suite, costs more (time, memory) than it adds at the budgets people use.
     - ``compile_predict(estimator, layout)``: optional, for serving. Given the fitted
       estimator and the :class:`FeatureLayout` of its input, returns a function from that
       input as one float64 matrix (see :class:`FeatureLayout`) to what the estimator's
@@ -139,6 +147,7 @@ class ModelSpec:
     fit: Callable[..., Any] | None = None
     cost: float = 1.0
     gpu: bool = False
+    by_default: bool = True
     description: str = ""
     compile_predict: Callable[[Any, FeatureLayout], Callable[[Any], Any] | None] | None = None
 
