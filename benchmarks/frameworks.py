@@ -28,6 +28,7 @@ class Run:
     fit_seconds: float
     predict_seconds: float
     note: str = ""
+    searched: tuple[str, ...] = ()  # the models a search tried, so a record shows which plugins ran
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -58,8 +59,9 @@ def run_automl(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: l
         pred = _proba_frame(frame, classes)
     trials = len(result.leaderboard)
     made_of = "+".join(result.model_names)
+    searched = tuple(sorted(set(result.leaderboard["model"]) - {"ensemble"}))
     return Run(np.asarray(pred, dtype=float), fit_s, pred_s,
-               f"{result.best} of {made_of}, {trials} trials")
+               f"{result.best} of {made_of}, {trials} trials", searched)
 
 
 def run_flaml(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: list | None,

@@ -50,6 +50,7 @@ def run(framework: str, table_name: str, budget: float, seed: int) -> dict:
         "within_limit": outcome.fit_seconds <= budget * 1.05 + 1.0,
         "predict_seconds": outcome.predict_seconds, "peak_memory_mb": peak_memory_mb(),
         "train_rows": len(train), "test_rows": len(test), "note": outcome.note,
+        "searched": list(outcome.searched),
     }
 
 
