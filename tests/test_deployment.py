@@ -120,3 +120,27 @@ def test_selection_keeps_the_summed_cost_within_the_limit():
     costs = {0: 0.002, 1: 0.002, 2: 0.003}
     bounded = select(predictions, y, metric, Task.BINARY, costs=costs, limit=0.0045)
     assert sum(costs[k] for k in bounded.weights) <= 0.0045 and len(bounded.weights) == 2
+
+
+
+def test_members_are_compiled_only_while_the_fit_has_time(credit):
+    # compiling checks itself on sample rows, a quarter second a member on a wide table: past
+    # the fit's deadline a member serves as fitted
+    import math
+    import time
+    from types import SimpleNamespace
+
+    from automl.deployment import _compiled
+    from automl.plugins import collect
+
+    result = automl.fit(credit.sample(1500, random_state=3), "Status", models=["linear"],
+                        n_trials=1, ensemble=False, time_budget=20, verbose=0)
+    served = result.deployable().pipeline
+    assert isinstance(served, CompiledPipeline)
+    plain, sample = served.pipeline, result.reference.features.head(64)
+    setup = SimpleNamespace(models=collect().models)
+    outcome = SimpleNamespace(candidates={0: SimpleNamespace(record=SimpleNamespace(
+        model="linear"))})
+    assert isinstance(_compiled({0: plain}, sample, setup, outcome, math.inf)[0],
+                      CompiledPipeline)
+    assert _compiled({0: plain}, sample, setup, outcome, time.monotonic() - 1)[0] is plain

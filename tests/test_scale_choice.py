@@ -87,3 +87,16 @@ def test_fit_reports_the_scale_it_chose_and_predicts_on_the_targets_scale():
     assert all(f"{name} " in detail for name in ("raw", "log", "log, bias-corrected"))
     predicted = result.predict(df.head(50))
     assert np.isfinite(predicted).all() and predicted.std() > 0
+
+
+def test_a_probe_cut_short_by_its_time_share_keeps_the_raw_scale():
+    # at a 5 s budget two folds of AER/NMES1988 ranked the bias-corrected log scale first
+    # where all five had it level with raw; with no time for the second fold the probe stops
+    # at one and does not leave the raw scale on it
+    X, y, columns = _table("AER", "NMES1988", "visits")
+    choice = _choice(X, y, columns, seconds=1e-6)
+    assert choice.cut_short == (1, 5)
+    assert choice.name == "raw" and not choice.scale.log
+    assert set(choice.scores) == set(SCALES)  # the evidence it had is still reported
+    assert "1 of 5 folds" in choice.describe()
+    assert _choice(X, y, columns).cut_short is None

