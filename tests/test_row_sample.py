@@ -74,6 +74,18 @@ def test_a_trials_fit_scales_with_its_rows_and_its_scoring_does_not():
     assert whole.seconds_at(1_000, 750) == 4.0  # every second counted as fitting
 
 
+def test_a_refit_is_expected_to_take_the_training_alone():
+    # k-nearest neighbours: a moment to fit, seconds to score the held-out rows
+    knn = TrialRecord(0, "kneighbors", {}, 0.8, 2.0, "complete", train_seconds=0.1)
+    assert knn.refit_seconds(1_000, 800) == pytest.approx(0.125)
+    # a cross-validated trial trained five fold models: one refit is a fifth, on more rows
+    bagged = TrialRecord(1, "lightgbm", {}, 0.8, 6.0, "complete", train_seconds=5.0)
+    assert bagged.refit_seconds(1_000, 800, folds=5) == pytest.approx(1.25)
+    # unmeasured (a record from an older shared search): every second counted as training
+    assert TrialRecord(2, "linear", {}, 0.8, 2.0, "complete").refit_seconds(
+        1_000, 800) == pytest.approx(2.5)
+
+
 @pytest.mark.slow
 def test_a_large_table_starts_on_samples_and_the_winner_takes_all_rows(credit, monkeypatch):
     # credit_data's 4,454 rows stand for a large table: samples of 1,000 rows, growing by 2

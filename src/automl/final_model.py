@@ -89,7 +89,7 @@ def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows
     refitted. ``folds``: under cross-validation, the trial's fold pipelines (``trained`` one
     of them): its ``fit_seconds`` covers them all, and the refit's stopping point is their
     mean (:meth:`FitContext.trial_mean`)."""
-    needed = record.seconds_at(len(y), train_rows) / max(len(folds), 1) * REFIT_SAFETY
+    needed = record.refit_seconds(len(y), train_rows, len(folds)) * REFIT_SAFETY
     if time.monotonic() + needed > deadline:
         return trained, False
     spec = setup.models[record.model]

@@ -128,14 +128,15 @@ class _Search:
             # room for the best trial of the best few models, an ensemble's likely members
             top = best_of_each([c.record for c in self.outcome.candidates.values()],
                                self.setup.metric)
-            seconds = sum(r.fit_seconds for r in top[:COLLAPSE_RESERVED])
-            return (seconds / len(self.validation.folds) * REFIT_SAFETY * self.all_rows
-                    / self.outcome.train_rows + REFIT_MARGIN)
+            folds = len(self.validation.folds)
+            seconds = sum(r.refit_seconds(self.all_rows, self.outcome.train_rows, folds)
+                          for r in top[:COLLAPSE_RESERVED])
+            return seconds * REFIT_SAFETY + REFIT_MARGIN
         if best.rows is not None:
             # a best fitted on a sample keeps no reserve: the time goes to trials on growing
             # samples (automl.row_sample); it is refitted on all rows only if time is left
             return 0.0
-        return best.seconds_at(self.all_rows, self.outcome.train_rows) * REFIT_SAFETY + (
+        return best.refit_seconds(self.all_rows, self.outcome.train_rows) * REFIT_SAFETY + (
             REFIT_MARGIN)
 
     def trial_deadline(self) -> float:
@@ -331,8 +332,7 @@ class _Search:
                     spec.name, fold.X_train, fold.y_train)
                 began = time.monotonic()
                 fit_pipeline(pipeline, spec, X, y, context, self.setup.resampler(record.params))
-                if record.rows is not None:
-                    record.train_seconds = time.monotonic() - began
+                record.train_seconds = (record.train_seconds or 0.0) + time.monotonic() - began
                 return None if pruned else held_out_prediction(pipeline, fold.X_valid,
                                                                self.setup.task)
 

