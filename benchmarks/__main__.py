@@ -33,13 +33,15 @@ from benchmarks.suite import SUITES, TABLES
 ROOT = Path(__file__).resolve().parent.parent
 ENVS = ROOT / ".bench-envs"
 PEERS = ("flaml", "autogluon")
+#: the peers' frameworks and the environment each runs in
+PEER_ENVS = {"flaml": "flaml", "autogluon": "autogluon", "autogluon-best": "autogluon"}
 
 
 def interpreter(framework: str) -> Path | None:
     """The Python that runs ``framework``: this one, or the peer's environment if it exists."""
-    if framework not in PEERS:
+    if framework not in PEER_ENVS:
         return Path(sys.executable)
-    python = ENVS / framework / "bin" / "python"
+    python = ENVS / PEER_ENVS[framework] / "bin" / "python"
     return python if python.exists() else None
 
 
@@ -106,8 +108,9 @@ def _run_pair(out: Path, framework: str, table: str, seed: int, args: argparse.N
 
 def _available(framework: str) -> bool:
     if interpreter(framework) is None:
-        print(f"{framework}: left out, no environment at {ENVS / framework} "
-              f"(create it with `python -m benchmarks setup {framework}`)")
+        env = PEER_ENVS[framework]
+        print(f"{framework}: left out, no environment at {ENVS / env} "
+              f"(create it with `python -m benchmarks setup {env}`)")
         return False
     return True
 

@@ -88,14 +88,16 @@ _AG_METRIC = {"roc_auc": "roc_auc", "log_loss": "log_loss", "rmse": "root_mean_s
 
 
 def run_autogluon(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: list | None,
-                  budget: float, seed: int, workdir: str) -> Run:
-    """AutoGluon-Tabular with ``presets="medium_quality"`` and both cores."""
+                  budget: float, seed: int, workdir: str, presets: str = "medium_quality"
+                  ) -> Run:
+    """AutoGluon-Tabular with ``presets`` (``medium_quality`` unless named: ``autogluon-best``
+    runs ``best_quality``, its bagged and stacked setting) and both cores."""
     from autogluon.tabular import TabularPredictor
 
     predictor = TabularPredictor(label=table.target, problem_type=table.task,
                                  eval_metric=_AG_METRIC[table.metric], path=f"{workdir}/ag",
                                  verbosity=0)
-    _, fit_s = _timed(lambda: predictor.fit(train, time_limit=budget, presets="medium_quality",
+    _, fit_s = _timed(lambda: predictor.fit(train, time_limit=budget, presets=presets,
                                             num_cpus=2, num_gpus=0))
     X_test = test.drop(columns=[table.target])
     if classes is None:
@@ -149,6 +151,7 @@ def _as_categories(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFram
 
 RUNNERS: dict[str, Callable[..., Run]] = {
     "automl": run_automl, "flaml": run_flaml, "autogluon": run_autogluon, "hgb": run_hgb,
+    "autogluon-best": functools.partial(run_autogluon, presets="best_quality"),
     "automl-all": functools.partial(run_automl, models="all"),
     "automl-holdout": functools.partial(run_automl, validation="holdout"),
     "automl-cv": functools.partial(run_automl, validation="cv"),
