@@ -48,6 +48,7 @@ def run_automl(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: l
     """automl.fit with its defaults and all installed plugins; ``options`` go on to ``fit``,
     for the ablations (what a default is worth against its alternative)."""
     import automl
+    from automl.ensemble import ENSEMBLE_NAME
 
     result, fit_s = _timed(lambda: automl.fit(train, table.target, time_budget=budget,
                                               seed=seed, verbose=0, **options))
@@ -59,7 +60,7 @@ def run_automl(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: l
         pred = _proba_frame(frame, classes)
     trials = len(result.leaderboard)
     made_of = "+".join(result.model_names)
-    searched = tuple(sorted(set(result.leaderboard["model"]) - {"ensemble"}))
+    searched = tuple(sorted(set(result.leaderboard["model"]) - {ENSEMBLE_NAME}))
     return Run(np.asarray(pred, dtype=float), fit_s, pred_s,
                f"{result.best} of {made_of}, {trials} trials", searched)
 

@@ -122,7 +122,6 @@ def test_selection_keeps_the_summed_cost_within_the_limit():
     assert sum(costs[k] for k in bounded.weights) <= 0.0045 and len(bounded.weights) == 2
 
 
-
 def test_members_are_compiled_only_while_the_fit_has_time(credit):
     # compiling checks itself on sample rows, a quarter second a member on a wide table: past
     # the fit's deadline a member serves as fitted

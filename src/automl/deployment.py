@@ -2,7 +2,7 @@
 
 The full model a fit returns may be a bag of five fold models per member (cross-validation),
 several members deep: accurate, but each single-row prediction runs every fold model of every
-member. The deployed model differs in two ways:
+member. The deployed model differs in three ways:
 
 - **Collapsed bags.** Each member's fold bag is replaced by one model of the same parameters
   refitted on all rows (AutoGluon's ``refit_full``). The held-out evidence says this costs

