@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from automl.calibration import CalibratedModel, Calibration, calibrate
 from automl.compiled import SMALL_FRAME, compile_pipeline
 from automl.diagnosis import Scored, scored, skill
 from automl.ensemble import WeightedEnsemble, prediction_score, select
@@ -67,7 +68,9 @@ class Deployment:
     each member's own measured seconds per row, and its held-out predictions as drift monitoring
     compares them (:func:`automl.reference.prediction_signal`), and whether it keeps to the
     bound (``within_limit``: False where keeping to it would have cost more than
-    ``SKILL_TOLERANCE`` of held-out skill). ``model`` is None in the record a served result
+    ``SKILL_TOLERANCE`` of held-out skill), and for a classifier what temperature scaling did
+    (:mod:`automl.calibration`; ``valid_score`` is before it, ``held_out`` and
+    ``valid_signal`` after, cross-fitted). ``model`` is None in the record a served result
     keeps of it (the model itself is then the result's pipeline)."""
 
     model: Any
@@ -81,6 +84,7 @@ class Deployment:
     held_out: Scored | None = None
     valid_signal: np.ndarray | None = None
     within_limit: bool = True
+    calibration: Calibration | None = None
 
     @property
     def model_names(self) -> list[str]:
@@ -95,20 +99,26 @@ class Deployment:
                 else round(self.infer_limit * 1000, 3),
                 "within_limit": self.within_limit,
                 "collapsed": self.collapsed, "refitted": self.refitted,
+                "temperature": None if self.calibration is None
+                else self.calibration.temperature,
                 "member_ms_per_row": {k: round(v * 1000, 3)
                                       for k, v in self.member_seconds.items()}}
 
 
-def seconds_per_row(model: Any, row: pd.DataFrame, proba: bool) -> float:
+def seconds_per_row(model: Any, row: pd.DataFrame, proba: bool,
+                    deadline: float | None = None) -> float:
     """The median time of a single-row prediction of ``model`` on ``row`` (a warm-up call
     first, so that lazy set-up is not counted): of seven calls, or of three where those took
     longer than :data:`_TIMING_SECONDS` (a slow model's median is clear from fewer, and an
-    uncompiled ensemble at 90 ms a row took seven times that)."""
+    uncompiled ensemble at 90 ms a row took seven times that), or of one once ``deadline``
+    (a ``time.monotonic()`` value) has passed: the fit's time is spent."""
     call = model.predict_proba if proba else model.predict
     call(row)
     times: list[float] = []
     while len(times) < _TIMING_CALLS and (len(times) < _TIMING_FEWEST
                                           or sum(times) < _TIMING_SECONDS):
+        if times and deadline is not None and time.monotonic() > deadline:
+            break
         started = time.perf_counter()
         call(row)
         times.append(time.perf_counter() - started)
@@ -142,26 +152,32 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
             members[n] = _single_threaded(pipeline)
         refitted = collapsed
     else:  # a held-out split: the final model's members are single models already
-        full = final.model.model if isinstance(final.model, ScaledTargetModel) else final.model
+        full = final.model.model if isinstance(final.model, ScaledTargetModel | CalibratedModel
+                                               ) else final.model
         fitted = full.members if final.ensemble_record is not None else [full]
         members = {n: _single_threaded(m) for n, m in zip(numbers, fitted, strict=True)}
     members = _compiled(members, X.sample(min(len(X), SMALL_FRAME), random_state=setup.seed),
                         setup, outcome, deadline)
-    costs = {n: seconds_per_row(m, row, proba) for n, m in members.items()}
+    costs = {n: seconds_per_row(m, row, proba, deadline) for n, m in members.items()}
     chosen, within = _select(outcome, members, costs, infer_limit, setup)
     model: Any = members[next(iter(chosen))] if len(chosen) == 1 else WeightedEnsemble(
         [members[n] for n in chosen], list(chosen.values()), setup.task)
     name = {n: f"{outcome.candidates[n].record.model}#{n}" for n in members}
     blend = _blend(chosen, {n: outcome.candidates[n].prediction for n in chosen})
     assert outcome.y_valid is not None
+    score = prediction_score(setup.metric, setup.task, blend, outcome.y_valid)
+    calibration = None
     if setup.target_scale is not None:
         model = ScaledTargetModel(model, setup.target_scale)
-    return Deployment(model, {name[n]: round(w, 4) for n, w in chosen.items()},
-                      prediction_score(setup.metric, setup.task, blend, outcome.y_valid),
+    if proba:  # as the full model's probabilities are (see automl.final_model)
+        calibration, blend = calibrate(blend, outcome.y_valid, setup.seed)
+        if calibration is not None and calibration.applied:
+            model = CalibratedModel(model, calibration.temperature)
+    return Deployment(model, {name[n]: round(w, 4) for n, w in chosen.items()}, score,
                       sum(costs[n] for n in chosen), infer_limit, collapsed, refitted,
                       {name[n]: costs[n] for n in members},
                       scored(setup.metric, setup.task, outcome.y_valid, blend),
-                      prediction_signal(setup.task, blend), within)
+                      prediction_signal(setup.task, blend), within, calibration)
 
 
 def _compiled(members: dict[int, Any], sample: pd.DataFrame, setup: SearchSetup,

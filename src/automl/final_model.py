@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from automl.calibration import CalibratedModel, Calibration, calibrate
 from automl.ensemble import ENSEMBLE_NAME, WeightedEnsemble, select
 from automl.fitting import fit_pipeline
 from automl.search import REFIT_MARGIN, REFIT_SAFETY, SearchSetup, training_log
@@ -28,7 +29,10 @@ class FinalModel:
     whether every part of it was refitted on all rows (never, for bags of fold models: between
     them they have seen every row), the ensemble's own leaderboard row (None when a single
     model won) and its prediction for the held-out rows (out of fold with cross-validation),
-    on the target's own scale."""
+    on the target's own scale; for a classifier, what temperature scaling did
+    (:mod:`automl.calibration`). ``valid_score`` is the score the model was chosen by, before
+    any scaling; where scaling was applied, ``valid_prediction`` is the cross-fitted scaled
+    one."""
 
     model: Any
     name: str
@@ -37,6 +41,7 @@ class FinalModel:
     refitted: bool
     ensemble_record: TrialRecord | None = None
     valid_prediction: np.ndarray | None = None
+    calibration: Calibration | None = None
 
 
 def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarray,
@@ -78,6 +83,12 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
                                                     "prediction", None))
     if setup.target_scale is not None:
         final.model = ScaledTargetModel(final.model, setup.target_scale)
+    if setup.task.is_classification and final.valid_prediction is not None:
+        assert outcome.y_valid is not None
+        final.calibration, final.valid_prediction = calibrate(
+            final.valid_prediction, outcome.y_valid, setup.seed)
+        if final.calibration is not None and final.calibration.applied:
+            final.model = CalibratedModel(final.model, final.calibration.temperature)
     return final
 
 

@@ -19,7 +19,13 @@ from automl.final_model import build_final_model
 from automl.metrics import get_metric
 from automl.pipeline import unprepared_kinds
 from automl.plugins import collect, notify
-from automl.preparation_notes import chosen_options, feature_notes, profile_notes, scale_notes
+from automl.preparation_notes import (
+    calibration_notes,
+    chosen_options,
+    feature_notes,
+    profile_notes,
+    scale_notes,
+)
 from automl.profile import Profile, encode_target, profile_frame
 from automl.progress import Progress
 from automl.reference import Reference
@@ -104,7 +110,8 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
         chosen_metric, task, outcome.y_valid, final.valid_prediction)
-    report.add(chosen_options(final, outcome, setup, X))
+    report.add(chosen_options(final, outcome, setup, X) + calibration_notes(final.calibration,
+                                                                             target))
     reference = Reference.sample(X, y_target, task, final.valid_prediction, seed)
     result = FitResult(
         pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
@@ -119,7 +126,8 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         drift_summary=DriftReference.of(reference, schema, task, profile.classes))
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
-                 f"{_refit_words(final.refitted, outcome.bagged)})")
+                 f"{_refit_words(final.refitted, outcome.bagged)})"
+                 + ("" if final.calibration is None else f"; {final.calibration.describe()}"))
     if deployed is not None:
         progress.say(f"deployed: {' + '.join(deployed.params)} "
                      f"{chosen_metric.name}={deployed.valid_score:.5g}, "

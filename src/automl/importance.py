@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from automl.calibration import CalibratedModel
 from automl.ensemble import WeightedEnsemble, held_out_prediction, prediction_score
 from automl.metrics import Metric
 from automl.specs import Task
@@ -88,7 +89,7 @@ def permutation_importance(model: Any, X: pd.DataFrame, y: np.ndarray, metric: M
 def native_importance(model: Any) -> tuple[pd.DataFrame | None, str | None]:
     """The fitted model's own importances by model feature and the model they come from (the
     heaviest member of an ensemble); (None, None) when it has none."""
-    if isinstance(model, ScaledTargetModel):
+    if isinstance(model, ScaledTargetModel | CalibratedModel):
         model = model.model
     if isinstance(model, WeightedEnsemble):
         heaviest = int(np.argmax(model.weights))

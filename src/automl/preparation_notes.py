@@ -1,5 +1,6 @@
 """Data report entries for what happens after cleaning: columns the profile set aside, the
-scale a regression target is fitted on, the features the preprocessors make from dates, text
+scale a regression target is fitted on, what temperature scaling did to a classifier's
+probabilities, the features the preprocessors make from dates, text
 and many-level categories, and the per-trial preparation choices the returned model was
 fitted with."""
 
@@ -15,6 +16,7 @@ from automl.pipeline import split_params
 from automl.profile import Profile
 
 if TYPE_CHECKING:
+    from automl.calibration import Calibration
     from automl.final_model import FinalModel
     from automl.scale_choice import ScaleChoice
     from automl.search import SearchSetup
@@ -27,6 +29,14 @@ def scale_notes(choice: ScaleChoice | None, target: str) -> list[ReportEntry]:
     if choice is None:
         return []
     return [ReportEntry("target_scale", "scaled", target, f"fitted on the {choice.describe()}")]
+
+
+def calibration_notes(calibration: Calibration | None, target: str) -> list[ReportEntry]:
+    """Whether the classifier's probabilities were temperature-scaled, with the held-out
+    evidence (none for regression, or too few held-out rows)."""
+    if calibration is None:
+        return []
+    return [ReportEntry("calibration", "calibrated", target, calibration.describe())]
 
 
 def profile_notes(profile: Profile) -> list[ReportEntry]:

