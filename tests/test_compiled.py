@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import automl
+from automl.calibration import CalibratedModel
 from automl.compiled import SMALL_FRAME, CompiledPipeline, compile_pipeline
 from automl.plugins import collect
 
@@ -32,6 +33,7 @@ def table(credit) -> pd.DataFrame:
 
 def _members(result: automl.FitResult) -> list:
     model = result.pipeline
+    model = model.model if isinstance(model, CalibratedModel) else model
     return list(getattr(model, "members", [model]))
 
 

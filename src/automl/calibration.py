@@ -110,5 +110,13 @@ class CalibratedModel:
         """The wrapped model's predicted classes."""
         return self.model.predict(X)
 
+    def __getattr__(self, name: str) -> Any:
+        # everything else (named_steps, members, feature importances) is the wrapped model's,
+        # as a user inspecting ``FitResult.pipeline`` expects; never while unpickling, before
+        # ``model`` is set
+        if name == "model" or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.model, name)
+
     def __repr__(self) -> str:
         return f"CalibratedModel({self.model!r}, temperature={self.temperature:.3g})"
