@@ -31,6 +31,12 @@ def test_multiclass_log_loss_agrees_with_scikit_learn_with_a_class_absent():
     assert loss == pytest.approx(skm.log_loss(y, y_proba=proba, labels=range(4)), abs=1e-12)
 
 
-def test_roc_auc_of_one_class_is_an_error_as_in_scikit_learn():
-    with pytest.raises(ValueError, match="Only one class"):
-        get_metric("roc_auc", Task.BINARY).fn(np.ones(10, dtype=int), np.full((10, 2), 0.5))
+def test_roc_auc_of_one_class_is_undefined_as_in_scikit_learn():
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    y, proba = np.ones(10, dtype=int), np.full((10, 2), 0.5)
+    with pytest.warns(UndefinedMetricWarning):
+        ours = get_metric("roc_auc", Task.BINARY).fn(y, proba)
+    with pytest.warns(UndefinedMetricWarning):
+        theirs = skm.roc_auc_score(y, proba[:, 1])
+    assert np.isnan(ours) and np.isnan(theirs)

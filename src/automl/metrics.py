@@ -51,15 +51,20 @@ def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
 
 def _binary_auc(y: np.ndarray, score: np.ndarray) -> float:
     """The Mann-Whitney form of the area under the ROC curve (ties count half), class 1 the
-    positive one."""
+    positive one; NaN, with scikit-learn's warning, where only one class is present."""
     from scipy.stats import rankdata
 
     positive = y == 1
     n_pos = int(positive.sum())
     n_neg = len(positive) - n_pos
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("Only one class present in y_true. ROC AUC score is not defined in "
-                         "that case.")
+    if n_pos == 0 or n_neg == 0:  # as scikit-learn answers: undefined, not an error
+        import warnings
+
+        from sklearn.exceptions import UndefinedMetricWarning
+
+        warnings.warn("Only one class is present in y_true. ROC AUC score is not defined in "
+                      "that case.", UndefinedMetricWarning, stacklevel=3)
+        return float("nan")
     ranks = rankdata(score)
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
