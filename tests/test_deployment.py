@@ -84,6 +84,25 @@ def test_the_trial_mean_averages_a_stopping_point_over_the_trials_estimators():
     # a trial that did not early-stop (or no refit at all) leaves the model's own setting
     assert FitContext(trial_estimators=(SimpleNamespace(),)).trial_mean("best_epoch_") is None
     assert FitContext().trial_mean("best_iteration_") is None
+    rates = tuple(SimpleNamespace(paced_learning_rate_=r) for r in (0.1, 0.2))
+    assert FitContext(trial_estimators=rates).trial_average("paced_learning_rate_") == (
+        pytest.approx(0.15))
+
+
+def test_the_paced_rate_spreads_the_learning_budget_over_the_rounds_that_fit():
+    import time
+
+    from automl.specs import LEARNING_BUDGET, MAX_PACED_RATE, FitContext
+
+    context = FitContext(deadline=time.monotonic() + 10.0)
+    # 5 rounds a second: about 55 rounds fit, 10 / 55 above the default's 0.05
+    assert context.paced_rate(0.05, 5, 1.0) == pytest.approx(LEARNING_BUDGET / 55, rel=0.01)
+    # a round a second: the rate would be 10 / 15; it stops at the cap
+    assert context.paced_rate(0.05, 5, 5.0) == MAX_PACED_RATE
+    # 500 rounds a second leave room for 5,000: the given rate stays, and is never lowered
+    assert context.paced_rate(0.05, 5, 0.01) == 0.05
+    assert context.paced_rate(0.5, 5, 5.0) == 0.5
+    assert FitContext().paced_rate(0.05, 5, 1.0) == 0.05  # no deadline
 
 
 def test_the_deployed_model_is_saved_and_the_full_one_stays(bagged, tmp_path):

@@ -129,6 +129,36 @@ def test_the_library_keeps_the_best_few_and_the_best_of_each_model():
     kept = library(candidates, get_metric("roc_auc", Task.BINARY))
     assert kept == [0, 1, 2, 3, 4, 7, 8]  # the five best, and b's and c's best
     assert library(candidates, get_metric("roc_auc", Task.BINARY), dropped=True) == [5, 6]
+    # where the ensemble selection picked c's best but not b's, b's is dropped
+    assert library(candidates, get_metric("roc_auc", Task.BINARY), picked={0, 8}) == [
+        0, 1, 2, 3, 4, 8]
+
+
+def test_a_model_far_behind_is_kept_only_where_the_ensemble_picks_it():
+    from automl.search_records import Candidate, EnsemblePicks, TrialRecord, library
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=500)
+    rmse = get_metric("rmse", Task.REGRESSION)
+    common = rng.normal(size=500)  # the boosting trials share most of their error
+    predictions = {n: y + common + 0.3 * rng.normal(size=500) for n in range(6)}
+    # a linear model worse alone but with its own error: it adds to the blend
+    predictions[6] = y - 1.2 * common + 0.5 * rng.normal(size=500)
+    predictions[7] = y + 4 * rng.normal(size=500)  # a forest far behind: it does not
+    models = ["boost"] * 6 + ["linear", "forest"]
+    candidates = {n: Candidate(TrialRecord(n, models[n], {}, rmse.fn(y, p), 1.0, "complete"),
+                               None, p) for n, p in predictions.items()}
+    picks = EnsemblePicks(rmse, Task.REGRESSION, y)
+    picked = picks(candidates)
+    assert 6 in picked and 7 not in picked
+    kept = library(candidates, rmse, picked=picked)
+    assert 6 in kept and 7 not in kept and len(kept) == LIBRARY_BEST + 1
+    # a candidate the selection has not judged yet (it is not rerun so soon) counts as picked
+    picks._next = float("inf")
+    newer = Candidate(TrialRecord(8, "knn", {}, 3.0, 1.0, "complete"), None, y)
+    assert 8 in picks({**candidates, 8: newer})
+    # no more candidates than the best few: nothing to judge
+    assert picks({n: candidates[n] for n in range(LIBRARY_BEST)}) is None
 
 
 def test_forest_leaves_are_capped_on_a_large_table():

@@ -40,3 +40,20 @@ def test_roc_auc_of_one_class_is_undefined_as_in_scikit_learn():
     with pytest.warns(UndefinedMetricWarning):
         theirs = skm.roc_auc_score(y, proba[:, 1])
     assert np.isnan(ours) and np.isnan(theirs)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_regression_metrics_agree_with_scikit_learn(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.lognormal(size=400)
+    predicted = y + rng.normal(size=400)
+    theirs = {"rmse": skm.root_mean_squared_error, "mae": skm.mean_absolute_error,
+              "r2": skm.r2_score}
+    for name, fn in theirs.items():
+        ours = get_metric(name, Task.REGRESSION).fn(y, predicted)
+        assert ours == pytest.approx(fn(y, predicted), rel=1e-12), name
+    # a constant target: scikit-learn's R² is 1 for a perfect fit and 0 otherwise
+    constant = np.full(10, 3.0)
+    for predicted in (constant, constant + 1):
+        assert get_metric("r2", Task.REGRESSION).fn(constant, predicted) == skm.r2_score(
+            constant, predicted)

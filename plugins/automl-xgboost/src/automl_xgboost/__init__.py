@@ -16,6 +16,9 @@ __version__ = version("automl-xgboost")
 
 EARLY_STOPPING_ROUNDS = 50
 LOG_EVERY = 10
+#: rounds boosted at the given learning rate before the pace is judged (see
+#: :meth:`automl.FitContext.paced_rate`)
+PACE_ROUNDS = 5
 DEVICE_VARIABLE = "AUTOML_XGBOOST_DEVICE"
 
 
@@ -79,16 +82,47 @@ def _callbacks(context: FitContext) -> list[Any]:
     return [Deadline()]
 
 
+def _pace(estimator: Any, context: FitContext, paced: float | None) -> Any:
+    """A callback that, after :data:`PACE_ROUNDS` rounds, raises the learning rate to the
+    paced one, kept as ``paced_learning_rate_`` on ``estimator``. In a trial the pace comes
+    from the time the first rounds took and the deadline; at the refit it is the trial's
+    (``paced``), so that the refit boosts as the trial did."""
+    import xgboost as xgb
+
+    rate = estimator.get_params().get("learning_rate") or 0.3  # XGBoost's own default
+
+    class Pace(xgb.callback.TrainingCallback):
+        started = 0.0
+
+        def before_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
+            if epoch == 0:
+                self.started = time.monotonic()
+            elif epoch == PACE_ROUNDS:
+                new = paced if paced is not None else context.paced_rate(
+                    rate, PACE_ROUNDS, time.monotonic() - self.started)
+                if new > rate:
+                    model.set_param("learning_rate", new)
+                    estimator.paced_learning_rate_ = new
+            return False
+
+    return Pace()
+
+
 def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
-    """Early-stop on the held-out split in a trial; at the refit, boost as many rounds as the
-    winning trial kept (the mean over its folds under cross-validation)."""
+    """Early-stop on the held-out split in a trial, at a learning rate paced to the deadline;
+    at the refit, boost as many rounds as the winning trial kept (the mean over its folds
+    under cross-validation), at the rate it was paced to."""
     callbacks = _callbacks(context)
     if context.X_valid is not None:
+        callbacks.append(_pace(estimator, context, None))
         estimator.set_params(early_stopping_rounds=EARLY_STOPPING_ROUNDS, callbacks=callbacks)
         estimator.fit(X, y, eval_set=[(context.X_valid, context.y_valid)], verbose=False)
     else:
         best = context.trial_mean("best_iteration")
         rounds = {} if best is None else {"n_estimators": best + 1}
+        paced = context.trial_average("paced_learning_rate_")
+        if paced is not None:
+            callbacks.append(_pace(estimator, context, paced))
         estimator.set_params(early_stopping_rounds=None, callbacks=callbacks, **rounds)
         estimator.fit(X, y, verbose=False)
     # The callbacks hold the search's context: not part of the model. Predict on the CPU so a
