@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import automl
-from automl.calibration import CalibratedModel
+from automl.calibration import unwrapped
 from automl.compiled import SMALL_FRAME, CompiledPipeline, compile_pipeline
 from automl.plugins import collect
 
@@ -32,8 +32,7 @@ def table(credit) -> pd.DataFrame:
 
 
 def _members(result: automl.FitResult) -> list:
-    model = result.pipeline
-    model = model.model if isinstance(model, CalibratedModel) else model
+    model = unwrapped(result.pipeline)
     return list(getattr(model, "members", [model]))
 
 

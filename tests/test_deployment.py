@@ -9,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 import automl
-from automl.calibration import CalibratedModel
+from automl.calibration import unwrapped
 from automl.compiled import CompiledPipeline
 from automl.ensemble import WeightedEnsemble, select
 from automl.errors import ConfigurationError
@@ -27,9 +27,6 @@ def bagged(credit):
     return result, test
 
 
-def _bare(model):
-    """The ensemble or pipeline under a classifier's temperature scaling, if any."""
-    return model.model if isinstance(model, CalibratedModel) else model
 
 
 def test_fold_bags_are_collapsed_into_single_models(bagged):
@@ -37,12 +34,12 @@ def test_fold_bags_are_collapsed_into_single_models(bagged):
     d = result.deployed
     assert d is not None and d.collapsed and d.refitted
     served = result.deployable()
-    model = _bare(served.pipeline)
+    model = unwrapped(served.pipeline)
     parts = model.members if isinstance(model, WeightedEnsemble) else [model]
     # one model per member, not five, on the compiled prediction path
     assert all(isinstance(p, CompiledPipeline) and isinstance(p.pipeline, Pipeline)
                for p in parts)
-    full = _bare(result.pipeline)
+    full = unwrapped(result.pipeline)
     full = full.members if isinstance(full, WeightedEnsemble) else []
     assert all(isinstance(m, WeightedEnsemble) for m in full)  # the full model keeps its bags
     y = (test["Status"] == "good").to_numpy()
@@ -57,10 +54,10 @@ def test_fold_bags_are_collapsed_into_single_models(bagged):
 
 def test_a_collapsed_bag_boosts_as_many_rounds_as_its_folds_did_on_average(bagged):
     result, _ = bagged
-    full = _bare(result.pipeline)
+    full = unwrapped(result.pipeline)
     bags = dict(zip(result.best_params, full.members, strict=True)) if isinstance(
         full, WeightedEnsemble) else {f"{result.best}#0": full}
-    served = _bare(result.deployable().pipeline)
+    served = unwrapped(result.deployable().pipeline)
     singles = dict(zip(result.deployed.params, served.members if isinstance(
         served, WeightedEnsemble) else [served], strict=True))
     boosted = [key for key in singles if key.startswith("xgboost#") and key in bags]
@@ -160,7 +157,7 @@ def test_members_are_compiled_only_while_the_fit_has_time(credit):
 
     result = automl.fit(credit.sample(1500, random_state=3), "Status", models=["linear"],
                         n_trials=1, ensemble=False, time_budget=20, verbose=0)
-    served = _bare(result.deployable().pipeline)
+    served = unwrapped(result.deployable().pipeline)
     assert isinstance(served, CompiledPipeline)
     plain, sample = served.pipeline, result.reference.features.head(64)
     setup = SimpleNamespace(models=collect().models)

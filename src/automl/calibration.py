@@ -25,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from automl.metrics import METRICS
+from automl.target_transform import ScaledTargetModel
+
 #: the temperatures searched (a factor of 20 either way)
 TEMPERATURE_RANGE = (0.05, 20.0)
 #: fewer held-out rows than this are too few to fit and check a temperature on
@@ -62,7 +65,7 @@ def scaled(proba: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def _log_loss(proba: np.ndarray, y: np.ndarray) -> float:
-    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], _FLOOR, 1.0))))
+    return float(METRICS["log_loss"].fn(y, proba))
 
 
 def fit_temperature(proba: np.ndarray, y: np.ndarray) -> float:
@@ -120,3 +123,11 @@ class CalibratedModel:
 
     def __repr__(self) -> str:
         return f"CalibratedModel({self.model!r}, temperature={self.temperature:.3g})"
+
+
+def unwrapped(model: Any) -> Any:
+    """The fitted model inside a final model's wrappers (:class:`CalibratedModel`,
+    :class:`automl.target_transform.ScaledTargetModel`): the pipeline or ensemble itself."""
+    while isinstance(model, ScaledTargetModel | CalibratedModel):
+        model = model.model
+    return model

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from automl.calibration import CalibratedModel, Calibration, calibrate
+from automl.calibration import CalibratedModel, Calibration, calibrate, unwrapped
 from automl.compiled import SMALL_FRAME, compile_pipeline
 from automl.diagnosis import Scored, scored, skill
 from automl.ensemble import WeightedEnsemble, prediction_score, select
@@ -152,8 +152,7 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
             members[n] = _single_threaded(pipeline)
         refitted = collapsed
     else:  # a held-out split: the final model's members are single models already
-        full = final.model.model if isinstance(final.model, ScaledTargetModel | CalibratedModel
-                                               ) else final.model
+        full = unwrapped(final.model)
         fitted = full.members if final.ensemble_record is not None else [full]
         members = {n: _single_threaded(m) for n, m in zip(numbers, fitted, strict=True)}
     members = _compiled(members, X.sample(min(len(X), SMALL_FRAME), random_state=setup.seed),

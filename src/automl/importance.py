@@ -14,11 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from automl.calibration import CalibratedModel
+from automl.calibration import unwrapped
 from automl.ensemble import WeightedEnsemble, held_out_prediction, prediction_score
 from automl.metrics import Metric
 from automl.specs import Task
-from automl.target_transform import ScaledTargetModel
 
 #: rows scored per shuffle; more cost time and change little
 MAX_ROWS = 2000
@@ -89,8 +88,7 @@ def permutation_importance(model: Any, X: pd.DataFrame, y: np.ndarray, metric: M
 def native_importance(model: Any) -> tuple[pd.DataFrame | None, str | None]:
     """The fitted model's own importances by model feature and the model they come from (the
     heaviest member of an ensemble); (None, None) when it has none."""
-    if isinstance(model, ScaledTargetModel | CalibratedModel):
-        model = model.model
+    model = unwrapped(model)
     if isinstance(model, WeightedEnsemble):
         heaviest = int(np.argmax(model.weights))
         table, _ = native_importance(model.members[heaviest])
