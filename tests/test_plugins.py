@@ -225,3 +225,31 @@ def test_cli_plugins_marks_the_torch_network_as_searched_only_when_named():
                          text=True, check=True).stdout
     assert "models: torch_mlp (only when named, or --models all)" in out
     assert "models: linear, hist_gradient_boosting," in out  # the defaults carry no mark
+
+
+
+def test_cli_plugins_json_gives_each_plugins_kinds_origin_hooks_and_error(installed_plugins):
+    import json
+
+    from automl import __version__
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(installed_plugins), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    out = subprocess.run([sys.executable, "-m", "automl.cli", "plugins", "--json"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    plugins = {p["name"]: p for p in json.loads(out)}
+    demo = plugins["demo"]
+    assert (demo["kinds"], demo["registered"], demo["hooks"]) == (
+        ["model"], {"model": ["demo_tree"]}, ["on_trial_end", "register_models"])
+    assert (demo["distribution"], demo["version"], demo["builtin"], demo["error"]) == (
+        "automl-demo", "0.3.1", False, None)
+    models = plugins["sklearn_models"]
+    assert (models["distribution"], models["version"], models["builtin"]) == (
+        "automl", __version__, True)
+    assert "linear" in models["registered"]["model"]
+    assert plugins["cleaners"]["hooks"] == ["register_cleaners"]
+    assert "ModuleNotFoundError" in plugins["broken"]["error"]
+    assert plugins["broken"]["registered"] == {} and plugins["broken"]["hooks"] == []
+    version = subprocess.run([sys.executable, "-m", "automl.cli", "--version"], env=env,
+                             capture_output=True, text=True, check=True).stdout
+    assert version.strip() == f"automl {__version__}"

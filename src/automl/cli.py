@@ -12,11 +12,13 @@ so that a database password need not appear on a command line (where ``ps`` show
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from automl import __version__
 from automl.errors import AutoMLError
 
 USER_ERROR = 2
@@ -192,6 +194,12 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     from automl.plugins import collect, plugin_infos
 
     infos = plugin_infos()
+    if args.json:
+        print(json.dumps([{"name": i.name, "kinds": sorted(i.registered),
+                           "registered": i.registered, "distribution": i.distribution,
+                           "version": i.version, "builtin": i.builtin, "hooks": i.hooks,
+                           "error": i.error} for i in infos], indent=2))
+        return 0
     models = collect().models
     for info in infos:
         # a model searched only when named says so, so that no one wonders why fit skips it
@@ -243,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
                "one line), 3 an unexpected error, 130 interrupted")
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of an unexpected error")
+    parser.add_argument("--version", action="version", version=f"automl {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_add_fit, _add_shared_search, _add_predict, _add_judging,
                 _add_plugins_and_serving):
@@ -348,7 +357,11 @@ def _add_judging(sub: Any) -> None:
 
 
 def _add_plugins_and_serving(sub: Any) -> None:
-    sub.add_parser("plugins", help="list the plugins found").set_defaults(run=_cmd_plugins)
+    p = sub.add_parser("plugins", help="list the plugins found")
+    p.add_argument("--json", action="store_true",
+                   help="as JSON: each plugin's name, kinds, registered names, distribution, "
+                        "version, hooks and load error")
+    p.set_defaults(run=_cmd_plugins)
     b = sub.add_parser("build", help="build a BentoML Bento serving a saved model")
     b.add_argument("model", help="a directory written by `automl fit --out`")
     b.add_argument("--name", help="Bento and model-store name (default: the directory's name)")

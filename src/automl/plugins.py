@@ -37,8 +37,8 @@ _KINDS: dict[str, tuple[str, type]] = {
 
 @dataclass
 class PluginInfo:
-    """One entry point of the ``automl`` group: where it comes from, whether it loaded, and what
-    it registered (kind -> names)."""
+    """One entry point of the ``automl`` group: where it comes from, whether it loaded, what
+    it registered (kind -> names) and the hooks it implements (their names, sorted)."""
 
     name: str
     distribution: str
@@ -46,6 +46,7 @@ class PluginInfo:
     builtin: bool
     error: str | None = None
     registered: dict[str, list[str]] = field(default_factory=dict)
+    hooks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -214,6 +215,11 @@ def plugin_infos() -> list[PluginInfo]:
     """Every plugin found, built-ins first, with what each registered and any load error."""
     reg = collect()
     infos = dict(_manager.infos)
+    pm = get_plugin_manager()
+    for name, info in infos.items():
+        plugin = pm.get_plugin(name)
+        callers = pm.get_hookcallers(plugin) if plugin is not None else None
+        info.hooks = sorted(caller.name for caller in callers or ())
     for (kind, name), owner in reg.owners.items():
         info = infos.get(owner)
         if info is not None:
