@@ -92,6 +92,20 @@ def test_progress_lines_and_verbose_zero(concrete, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_optunas_own_logging_is_quiet_during_the_fit_and_restored_after(concrete, capsys):
+    import optuna
+
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+    try:
+        automl.fit(concrete, "compressive_strength", n_trials=2, verbose=0)
+        # Optuna's INFO line per trial would repeat the progress display's
+        assert "finished with value" not in capsys.readouterr().err
+        assert optuna.logging.get_verbosity() == optuna.logging.INFO
+    finally:
+        optuna.logging.set_verbosity(before)
+
+
 @pytest.mark.parametrize("tuner", ["random", "grid"])
 def test_other_tuners(concrete, tuner):
     result = automl.fit(concrete, "compressive_strength", n_trials=10, tuner=tuner,

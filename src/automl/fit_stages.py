@@ -52,7 +52,7 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         raise ConfigurationError("resume=True continues a search kept in a storage: give "
                                  "storage= (and study_name=) as the fit that started it did")
     deadline = started + time_budget
-    progress = Progress(verbose, started)
+    progress = Progress(verbose, started, budget=time_budget)
     registry = collect()
     chosen = select_preparation(registry.cleaners, registry.preprocessors, disable, enable)
     df, task = check_training_data(df, target, task)
@@ -90,23 +90,24 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
                  f"{len(profile.features)} features, models {sorted(setup.models)}"
                  f"{'' if scale_choice is None else ', ' + scale_choice.describe()}")
     hard_deadline = started + time_budget * (1 + OVERRUN_FRACTION)
-    if shared is None:
-        outcome = run_search(setup, folds, deadline=deadline, hard_deadline=hard_deadline,
-                             n_trials=n_trials, progress=progress)
-    else:
-        from automl.distributed.leader import package_for, run_shared_search
+    with progress:  # the live bar, in a terminal or a notebook
+        if shared is None:
+            outcome = run_search(setup, folds, deadline=deadline, hard_deadline=hard_deadline,
+                                 n_trials=n_trials, progress=progress)
+        else:
+            from automl.distributed.leader import package_for, run_shared_search
 
-        outcome = run_shared_search(shared, setup,
-                                    package_for(settings, cleaning, target_scale, folds),
-                                    deadline=deadline, hard_deadline=hard_deadline,
-                                    progress=progress)
-    if outcome.interrupted:  # the user asked for what there is now
-        deadline = hard_deadline = time.monotonic()
-    final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
-    if final.ensemble_record is not None:
-        final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
-    # the last step: it may use the overrun the budget allows
-    deployed = build_deployment(setup, outcome, final, X, y, hard_deadline, infer_limit)
+            outcome = run_shared_search(shared, setup,
+                                        package_for(settings, cleaning, target_scale, folds),
+                                        deadline=deadline, hard_deadline=hard_deadline,
+                                        progress=progress)
+        if outcome.interrupted:  # the user asked for what there is now
+            deadline = hard_deadline = time.monotonic()
+        final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
+        if final.ensemble_record is not None:
+            final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
+        # the last step: it may use the overrun the budget allows
+        deployed = build_deployment(setup, outcome, final, X, y, hard_deadline, infer_limit)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
         chosen_metric, task, outcome.y_valid, final.valid_prediction)

@@ -44,7 +44,7 @@ from automl.specs import FitContext, ModelSpec, PreprocessorSpec, SearchChoice, 
 from automl.split import Validation
 from automl.target_transform import TargetScale
 from automl.time_limit import TimeLimitExceeded, call_with_time_limit
-from automl.trial_space import ModelTrial, choice_param, enqueue_given, new_study
+from automl.trial_space import ModelTrial, choice_param, enqueue_given, new_study, quiet_optuna
 
 MAX_CONSECUTIVE_SKIPS = 3
 REFIT_SAFETY = 1.3
@@ -388,6 +388,7 @@ class _Search:
                task=self.setup.task.value)
 
 
+@quiet_optuna()
 def run_search(setup: SearchSetup, validation: Validation, *, deadline: float,
                hard_deadline: float, n_trials: int | None, progress: Progress,
                study: optuna.Study | None = None,
@@ -399,7 +400,6 @@ def run_search(setup: SearchSetup, validation: Validation, *, deadline: float,
     With a ``study`` and ``shared`` (a search shared with other processes), ``n_trials``
     counts every process's trials and an outcome without a best is returned as it is: the
     others' trials may have one."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     outcome = _Search(setup, validation, deadline, hard_deadline, n_trials, progress, study,
                       shared).run()
     if outcome.best is None and shared is None:

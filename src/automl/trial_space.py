@@ -4,7 +4,9 @@ defaults, or a grid), and the sampler and pruner a study is made with."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import optuna
@@ -54,6 +56,19 @@ class ModelTrial:
     def suggest_categorical(self, name: str, choices: list[Any]) -> Any:
         """As ``optuna.Trial.suggest_categorical``."""
         return self._trial.suggest_categorical(self._name(name), choices)
+
+
+@contextlib.contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Optuna's own log at WARNING while the block (or the decorated function) runs, then
+    back to what it was: its line per trial would repeat the progress display's, and the
+    user's own Optuna logging stays the user's."""
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(before)
 
 
 def initial_plan(models: list[ModelSpec], tuner: TunerSpec) -> list[dict[str, Any]]:

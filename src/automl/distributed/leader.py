@@ -35,7 +35,7 @@ from automl.search_records import Candidate, SearchOutcome, library, no_model_me
 from automl.search_settings import SearchSettings
 from automl.split import Validation
 from automl.target_transform import TargetScale
-from automl.trial_space import new_study, study_settings
+from automl.trial_space import new_study, quiet_optuna, study_settings
 
 
 @dataclass
@@ -58,13 +58,13 @@ class SharedRun:
         return study_summaries(self.storage, self.backend)
 
 
+@quiet_optuna()
 def run_shared_search(run: SharedRun, setup: SearchSetup, package: SearchPackage, *,
                       deadline: float, hard_deadline: float, progress: Progress
                       ) -> SearchOutcome:
     """Start or resume the study, search until ``deadline`` (as :func:`run_search`), then
     gather all workers' trials. Raises :class:`SearchError` when no process completed a
     trial."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     name = run.study_name or _default_name(run)
     started = epoch(progress.started)
     shared = (_resume(run, name, setup, package) if run.resume

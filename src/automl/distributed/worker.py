@@ -26,12 +26,13 @@ from automl.plugins import collect
 from automl.progress import Progress
 from automl.search import run_search
 from automl.search_settings import SearchSettings
-from automl.trial_space import study_settings
+from automl.trial_space import quiet_optuna, study_settings
 
 #: seconds between looks for a study that is not there yet
 POLL_SECONDS = 1.0
 
 
+@quiet_optuna()
 def run_worker(storage: str, study_name: str, *, wait: float = 60.0, verbose: int = 1) -> int:
     """Run trials of the study ``study_name`` in ``storage`` until its budget ends; returns how
     many trials this worker finished.
@@ -42,7 +43,6 @@ def run_worker(storage: str, study_name: str, *, wait: float = 60.0, verbose: in
     this process lacks a plugin the search uses; :class:`~automl.errors.StorageError` when the
     storage stays unreachable.
     """
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     started = time.monotonic()
     progress = Progress(verbose, started)
     raw = open_storage(storage)
