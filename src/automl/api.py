@@ -60,7 +60,9 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       lists them), e.g. ``["outliers", "leakage"]``. A model that asks for a switched-off
       preprocessor gets its kind's default; a kind left with none has its columns set aside.
       ``enable``: cleaning steps that are off by default to switch on.
-    - ``verbose``: 0 is silent; 1 shows a line per trial on stderr.
+    - ``verbose``: 0 is silent; 1 shows a line per trial on stderr and, in a terminal or a
+      notebook, a live bar over the budget. The lines also go to
+      ``logging.getLogger("automl")`` at INFO, whatever ``verbose`` says.
     - ``storage``: share the search with other processes through an Optuna storage: a
       database URL (``"postgresql://user:password@host/db"`` for workers on many machines,
       ``"sqlite:///search.db"`` on one) or the path of an Optuna journal file. Workers join with
