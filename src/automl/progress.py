@@ -76,7 +76,7 @@ class Progress:
         from tqdm.auto import tqdm
 
         self._bar = tqdm(total=round(self.budget, 1), file=self.stream, unit="s", leave=False,
-                         bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f}s, {postfix}",
+                         bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f}s{postfix}",
                          desc="searching", dynamic_ncols=True)
         self._stop.clear()
         self._drawer = threading.Thread(target=self._draw, name="automl-progress",
