@@ -102,7 +102,7 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     if context.X_valid is not None:
         callbacks += [_pace(estimator, context, None),
                       lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)]
-        estimator.fit(X, y, eval_set=[(context.X_valid, context.y_valid)],
+        estimator.fit(X, y, eval_X=(context.X_valid,), eval_y=(context.y_valid,),
                       callbacks=callbacks)
     else:
         best = context.trial_mean("best_iteration_")
