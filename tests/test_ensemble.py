@@ -154,7 +154,7 @@ def test_a_model_far_behind_is_kept_only_where_the_ensemble_picks_it():
     kept = library(candidates, rmse, picked=picked)
     assert 6 in kept and 7 not in kept and len(kept) == LIBRARY_BEST + 1
     # a candidate the selection has not judged yet (it is not rerun so soon) counts as picked
-    picks._next = float("inf")
+    picks._spacing.next = float("inf")
     newer = Candidate(TrialRecord(8, "knn", {}, 3.0, 1.0, "complete"), None, y)
     assert 8 in picks({**candidates, 8: newer})
     # no more candidates than the best few: nothing to judge

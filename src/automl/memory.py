@@ -9,12 +9,14 @@ Elsewhere than glibc it is a no-op.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import gc
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 #: between trials, memory is released only once this many times its last cost has passed:
@@ -46,18 +48,37 @@ def release_freed_memory() -> bool:
     return True
 
 
-class Releaser:
-    """:func:`release_freed_memory` between trials, at most as often as keeps its cost under
-    a tenth of the time (:data:`RELEASE_SPACING`): after every long trial, after every few
-    short ones."""
+class Spacing:
+    """When an optional step that costs time may run again: once :data:`RELEASE_SPACING` times
+    what it last cost has passed since it ended, which keeps it under about a tenth of the
+    time. ``if spacing.due(): with spacing.timed(): step()``."""
 
     def __init__(self) -> None:
-        self._next = 0.0
+        self.next = 0.0
+
+    def due(self) -> bool:
+        """True when the step may run now."""
+        return time.monotonic() >= self.next
+
+    @contextlib.contextmanager
+    def timed(self) -> Iterator[None]:
+        """Run the step in this block; its cost sets when it is due again."""
+        started = time.monotonic()
+        yield
+        ended = time.monotonic()
+        self.next = ended + RELEASE_SPACING * (ended - started)
+
+
+class Releaser:
+    """:func:`release_freed_memory` between trials, at most as often as keeps its cost under
+    a tenth of the time (:class:`Spacing`): after every long trial, after every few short
+    ones."""
+
+    def __init__(self) -> None:
+        self._spacing = Spacing()
 
     def __call__(self) -> None:
         """Release now if enough time has passed since the last release."""
-        started = time.monotonic()
-        if started >= self._next:
-            release_freed_memory()
-            ended = time.monotonic()
-            self._next = ended + RELEASE_SPACING * (ended - started)
+        if self._spacing.due():
+            with self._spacing.timed():
+                release_freed_memory()

@@ -6,7 +6,6 @@ ensemble (:class:`Candidate`, :func:`library`), the outcome handed to the final 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -15,7 +14,7 @@ import numpy as np
 import optuna
 
 from automl.ensemble import select
-from automl.memory import RELEASE_SPACING
+from automl.memory import Spacing
 from automl.metrics import Metric
 from automl.specs import Task
 
@@ -157,27 +156,26 @@ class EnsemblePicks:
     kept after a 60 s search, and neither was in the ensemble), so keeping each model's best
     whatever it scored made memory grow with the models searched.
 
-    The selection is rerun only once its last cost, times :data:`RELEASE_SPACING`, has
-    passed; in between, candidates it has not judged yet count as picked."""
+    The selection is rerun only when :class:`automl.memory.Spacing` says so (its cost kept
+    under about a tenth of the time); in between, candidates it has not judged yet count as
+    picked."""
 
     def __init__(self, metric: Metric, task: Task, y_valid: np.ndarray) -> None:
         self.metric, self.task, self.y_valid = metric, task, y_valid
         self._picked: set[int] = set()
         self._judged: set[int] = set()
-        self._next = 0.0
+        self._spacing = Spacing()
 
     def __call__(self, candidates: dict[int, Candidate]) -> set[int] | None:
         """The trial numbers counted as picked; None (keep every model's best) where there
         are no more candidates than :data:`LIBRARY_BEST`."""
         if len(candidates) <= LIBRARY_BEST:
             return None
-        started = time.monotonic()
-        if started >= self._next:
-            chosen = select({n: c.prediction for n, c in candidates.items()}, self.y_valid,
-                            self.metric, self.task)
+        if self._spacing.due():
+            with self._spacing.timed():
+                chosen = select({n: c.prediction for n, c in candidates.items()},
+                                self.y_valid, self.metric, self.task)
             self._picked, self._judged = set(chosen.weights), set(candidates)
-            ended = time.monotonic()
-            self._next = ended + RELEASE_SPACING * (ended - started)
         return self._picked | (set(candidates) - self._judged)
 
 
