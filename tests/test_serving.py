@@ -138,6 +138,7 @@ def test_csv_body_and_metadata(credit_served):
     assert (meta["task"], meta["metric"], meta["model"]) == ("binary", "roc_auc", s.result.best)
     assert meta["served"] == "deployed" and meta["deployed"]["ms_per_row"] > 0
     assert meta["valid_score"] == pytest.approx(s.result.valid_score)
+    assert meta["validation"] == s.result.validation == "5-fold cross-validation on 1500 rows"
     assert {f["name"] for f in meta["features"]} == set(s.result.feature_schema.names)
     assert meta["versions"]["automl"] == automl.__version__
 

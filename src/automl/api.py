@@ -25,7 +25,9 @@ DEFAULT_INFER_LIMIT: float | None = 0.004
 def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         metric: str | None = None, time_budget: float = 60, models: list[str] | str | None = None,
         tuner: str = "tpe", seed: int = 0, n_trials: int | None = None,
-        ensemble: bool = True, validation: str = "auto", country: str | None = None,
+        ensemble: bool = True, validation: str = "auto", groups: str | None = None,
+        time_column: str | None = None, tuning_data: pd.DataFrame | None = None,
+        country: str | None = None,
         disable: list[str] | None = None, enable: list[str] | None = None,
         verbose: int = 1, storage: str | None = None, study_name: str | None = None,
         resume: bool = False, share: str | None = None,
@@ -48,6 +50,18 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       the winner on all rows; "cv" scores it by 5-fold cross-validation and keeps the five fold
       models as a bag; "auto" (default) takes "cv" up to 10,000 rows (where one held-out split
       is too small to trust) when ``time_budget`` is at least 20 s, else "holdout".
+    - ``groups``: a column whose value names each row's group (a customer, a patient, a
+      store): no group is ever on both sides of a split, so the held-out score tells how the
+      model does on groups it has not seen. The column is not a feature. Folds are stratified
+      by class where the groups allow.
+    - ``time_column``: a column of dates or numbers that orders the rows in time: the latest
+      fifth of the rows is held out, every one later than every training row, and the winner
+      is refitted on all rows (``validation="cv"`` is refused). The column stays a feature.
+      Neither can be combined with the other.
+    - ``tuning_data``: your own held-out rows (a frame with the training columns and the
+      target): they score every trial, pick the ensemble and calibrate it, in place of a split
+      of ``df``; they are cleaned as any frame to predict, and the winner is refitted on both.
+      Not with ``validation="cv"``, ``groups`` or ``time_column``.
     - ``infer_limit``: seconds one single-row prediction of the *deployed* model may take
       (the model after the schema check; default 4 ms). The deployed model, which
       :meth:`FitResult.to_bento` serves, collapses fold bags into models refitted on all rows
@@ -86,7 +100,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
 
     return run_fit(started, df, target, task=task, metric=metric, time_budget=time_budget,
                    models=models, tuner=tuner, seed=seed, n_trials=n_trials,
-                   ensemble=ensemble, validation=validation, country=country,
+                   ensemble=ensemble, validation=validation, groups=groups,
+                   time_column=time_column, tuning_data=tuning_data, country=country,
                    disable=disable, enable=enable, verbose=verbose, storage=storage,
                    study_name=study_name, resume=resume, share=share,
                    infer_limit=infer_limit)

@@ -85,7 +85,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     result = automl.fit(df, args.target, task=args.task, metric=args.metric,
                         time_budget=args.time_budget, models=models, tuner=args.tuner,
                         seed=args.seed, n_trials=args.n_trials, country=args.country,
-                        validation=args.validation,
+                        validation=args.validation, groups=args.groups,
+                        time_column=args.time_column,
+                        tuning_data=_read_table(args.tuning_data) if args.tuning_data else None,
                         disable=disable, verbose=0 if args.quiet else 1,
                         storage=_storage(args, required=False), study_name=args.study,
                         resume=args.resume,
@@ -281,6 +283,15 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("--validation", choices=["auto", "holdout", "cv"], default="auto",
                    help="how trials are scored: a held-out fifth, 5-fold cross-validation, or "
                         "auto (default: cv up to 10,000 rows)")
+    f.add_argument("--groups", metavar="COLUMN",
+                   help="a column naming each row's group (customer, patient, store): no group "
+                        "is on both sides of a split; the column is not a feature")
+    f.add_argument("--time-column", metavar="COLUMN",
+                   help="a column of dates or numbers: the latest fifth of the rows is held "
+                        "out, every one later than every training row")
+    f.add_argument("--tuning-data", metavar="FILE",
+                   help="your own held-out rows (CSV or Parquet, with the target): they score "
+                        "the trials in place of a split of DATA")
     f.add_argument("--top", type=int, default=20, help="leaderboard rows to print")
     f.add_argument("--quiet", action="store_true", help="no progress lines")
     f.add_argument("--tensorboard", metavar="DIR",

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 
 from automl.api import OVERRUN_FRACTION
 from automl.checks import check_training_data
 from automl.cleaning import Cleaning, Preparation, fit_cleaning, select_preparation
-from automl.data_report import DataReport
+from automl.data_report import DataReport, ReportEntry
 from automl.deployment import build_deployment
 from automl.diagnosis import scored
 from automl.drift_reference import DriftReference
@@ -25,6 +26,7 @@ from automl.preparation_notes import (
     feature_notes,
     profile_notes,
     scale_notes,
+    validation_notes,
 )
 from automl.profile import Profile, encode_target, profile_frame
 from automl.progress import Progress
@@ -36,7 +38,10 @@ from automl.search import run_search
 from automl.search_settings import SearchSettings
 from automl.selection import select_models, select_tuner
 from automl.specs import CleanContext, Task
-from automl.split import VALIDATION_CHOICES, make_validation
+from automl.split import VALIDATION_CHOICES, Split, Validation, make_validation
+from automl.split_by import SplitBy, split_by
+from automl.target_transform import TargetScale
+from automl.tuning_data import check_tuning_options, tuning_rows
 
 
 def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task | None,
@@ -44,10 +49,14 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
             seed: int, n_trials: int | None, ensemble: bool, validation: str,
             country: str | None, disable: list[str] | None, enable: list[str] | None,
             verbose: int, storage: str | None, study_name: str | None, resume: bool,
-            share: str | None, infer_limit: float | None) -> FitResult:
+            share: str | None, infer_limit: float | None, groups: str | None = None,
+            time_column: str | None = None, tuning_data: pd.DataFrame | None = None
+            ) -> FitResult:
     """:func:`automl.api.fit`, its budget counted from ``started`` (a ``time.monotonic()``
     value taken when the call began)."""
     _check_arguments(time_budget, n_trials, validation, country, infer_limit)
+    if tuning_data is not None:
+        check_tuning_options(validation, groups, time_column)
     if resume and storage is None:
         raise ConfigurationError("resume=True continues a search kept in a storage: give "
                                  "storage= (and study_name=) as the fit that started it did")
@@ -56,15 +65,19 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
     registry = collect()
     chosen = select_preparation(registry.cleaners, registry.preprocessors, disable, enable)
     df, task = check_training_data(df, target, task)
+    by = split_by(df, target, groups, time_column)
     chosen_metric = get_metric(metric, task)
     cleaning, df, report, profile, schema = _prepare(df, target, task, chosen,
-                                                     CleanContext(task, target, seed, country))
+                                                     CleanContext(task, target, seed, country),
+                                                     by)
     X = schema.validate(df, context="training data")
     y = y_target = encode_target(df[target], profile.classes)
+    tuning = None if tuning_data is None else tuning_rows(tuning_data, target, cleaning, schema,
+                                                          profile.classes)
     columns = {kind: profile.names(kind) for kind in _kinds(profile)}
     scale_choice = None if task.is_classification else choose_scale(
         X, y, chosen_metric, probe_for(registry, chosen, columns, seed, country), seed,
-        PROBE_SHARE * time_budget)
+        PROBE_SHARE * time_budget, groups=by.values if by and by.kind == "groups" else None)
     target_scale = None if scale_choice is None else scale_choice.scale
     if target_scale is not None:
         y = target_scale.to_fitted(y)
@@ -76,14 +89,16 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         if resume and validation == "auto":
             # "auto" hangs on the budget, which a resumed search may change: keep the study's
             validation = resumed_validation(shared) or validation
-    folds = make_validation(X, y, task, seed, validation, time_budget)
+    folds, X_all, y_all = _validation(X, y, task, seed, validation, time_budget, by, tuning,
+                                      target_scale)
     settings = SearchSettings(list(select_models(registry, models, task)),
                               select_tuner(registry, tuner).name, chosen_metric.name, task.value,
                               columns, seed,
                               country, disable, enable, n_trials,
                               "cv" if folds.bagged else "holdout")
     setup = settings.setup(registry, cleaning, target_scale, chosen)
-    report.add(feature_notes(profile, X, setup) + scale_notes(scale_choice, target))
+    report.add(feature_notes(profile, X, setup) + scale_notes(scale_choice, target)
+               + validation_notes(folds))
     progress.say(f"{task.value} task, {chosen_metric.name} "
                  f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
                  f"{folds.describe()}, "
@@ -103,11 +118,12 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
                                         progress=progress)
         if outcome.interrupted:  # the user asked for what there is now
             deadline = hard_deadline = time.monotonic()
-        final = build_final_model(setup, outcome, X, y, deadline, ensemble=ensemble)
+        final = build_final_model(setup, outcome, X_all, y_all, deadline, ensemble=ensemble)
         if final.ensemble_record is not None:
             final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
         # the last step: it may use the overrun the budget allows
-        deployed = build_deployment(setup, outcome, final, X, y, hard_deadline, infer_limit)
+        deployed = build_deployment(setup, outcome, final, X_all, y_all, hard_deadline,
+                                    infer_limit)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
         chosen_metric, task, outcome.y_valid, final.valid_prediction)
@@ -124,7 +140,8 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         dropped_columns={**report.reasons("dropped"), **profile.dropped},
         cleaning=cleaning, data_report=report, held_out=held_out,
         reference=reference, deployed=deployed,
-        drift_summary=DriftReference.of(reference, schema, task, profile.classes))
+        drift_summary=DriftReference.of(reference, schema, task, profile.classes),
+        validation=folds.describe())
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})"
@@ -138,18 +155,42 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
 
 
 def _prepare(df: pd.DataFrame, target: str, task: Task, chosen: Preparation,
-             context: CleanContext) -> tuple[Cleaning, pd.DataFrame, DataReport, Profile,
-                                             FeatureSchema]:
+             context: CleanContext, by: SplitBy | None = None
+             ) -> tuple[Cleaning, pd.DataFrame, DataReport, Profile, FeatureSchema]:
     """Clean the checked frame, profile it and infer its schema: the fitted cleaning, the
-    cleaned frame, the report so far, the profile and the schema."""
+    cleaned frame, the report so far, the profile and the schema. A groups column (``by``)
+    is set aside first: it names the groups, and a model that learnt from it would learn the
+    groups it has seen, not the ones it will meet."""
     features = [c for c in df.columns if c != target]
+    if by is not None and by.kind == "groups":
+        df = df.drop(columns=[by.column])
     cleaning, df, report = fit_cleaning(df, target, chosen.cleaners, context)
+    if by is not None and by.kind == "groups":
+        report.add([ReportEntry("validation", "dropped", by.column,
+                                "names each row's group (groups=): splits by it, not a "
+                                "feature")])
     profile = profile_frame(df, target, task)
     profile = profile.without(unprepared_kinds(_kinds(profile), chosen.preprocessors),
                               "a {kind} column, unused: its preprocessor is switched off")
     report.add(profile_notes(profile))
     removed = [str(c) for c in features if c not in df.columns]
     return cleaning, df, report, profile, FeatureSchema.from_profile(profile, df, removed)
+
+
+def _validation(X: pd.DataFrame, y: np.ndarray, task: Task, seed: int, method: str,
+                time_budget: float, by: SplitBy | None,
+                tuning: tuple[pd.DataFrame, np.ndarray] | None,
+                scale: TargetScale | None) -> tuple[Validation, pd.DataFrame, np.ndarray]:
+    """The folds the trials are scored on, and the rows the winner is refitted on: the
+    training rows, with the tuning rows (``tuning``: their features and encoded target) where
+    the user gave them."""
+    if tuning is None:
+        return make_validation(X, y, task, seed, method, time_budget, by), X, y
+    X_tune, y_tune = tuning
+    if scale is not None:
+        y_tune = scale.to_fitted(y_tune)
+    folds = Validation([Split(X, X_tune, y, y_tune)], tuning=True)
+    return folds, pd.concat([X, X_tune], ignore_index=True), np.concatenate([y, y_tune])
 
 
 def _check_arguments(time_budget: float, n_trials: int | None, validation: str,

@@ -76,7 +76,8 @@ def load(path: str | Path) -> FitResult:
             dropped_columns=meta["dropped_columns"], versions=meta["versions"],
             cleaning=cleaning, data_report=DataReport.load(src / REPORT_FILE),
             held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
-            reference=reference, deployed=deployed, drift_summary=summary)
+            reference=reference, deployed=deployed, drift_summary=summary,
+            validation=str(meta.get("validation") or ""))
     except ModelLoadError:
         raise
     except Exception as exc:

@@ -1,7 +1,7 @@
 """Data report entries for what happens after cleaning: columns the profile set aside, the
-scale a regression target is fitted on, what temperature scaling did to a classifier's
-probabilities, the features the preprocessors make from dates, text
-and many-level categories, and the per-trial preparation choices the returned model was
+scale a regression target is fitted on, how the trials were validated, what temperature
+scaling did to a classifier's probabilities, the features the preprocessors make from dates,
+text and many-level categories, and the per-trial preparation choices the returned model was
 fitted with."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from automl.scale_choice import ScaleChoice
     from automl.search import SearchSetup
     from automl.search_records import SearchOutcome
+    from automl.split import Validation
 
 
 def scale_notes(choice: ScaleChoice | None, target: str) -> list[ReportEntry]:
@@ -29,6 +30,13 @@ def scale_notes(choice: ScaleChoice | None, target: str) -> list[ReportEntry]:
     if choice is None:
         return []
     return [ReportEntry("target_scale", "scaled", target, f"fitted on the {choice.describe()}")]
+
+
+def validation_notes(validation: Validation) -> list[ReportEntry]:
+    """How the search's trials were scored: folds or a held-out split, and the column the rows
+    were split by where the fit named one."""
+    column = None if validation.by is None else validation.by.column
+    return [ReportEntry("validation", "validated", column, validation.describe())]
 
 
 def calibration_notes(calibration: Calibration | None, target: str) -> list[ReportEntry]:

@@ -100,7 +100,8 @@ class FitResult:
     sample of the training rows with the held-out predictions: :meth:`evaluate` compares them
     with new rows to tell whether the model overfits, and drift monitoring compares new rows
     and predictions with them. ``drift_summary`` holds the summaries drift is measured against
-    (:meth:`drift_reference`), what a Bento carries in place of the rows.
+    (:meth:`drift_reference`), what a Bento carries in place of the rows. ``validation`` says
+    how the trials were scored.
     """
 
     pipeline: Any
@@ -122,6 +123,9 @@ class FitResult:
     reference: Reference | None = None
     deployed: Deployment | None = None
     drift_summary: DriftReference | None = field(default=None, repr=False)
+    #: how the trials were validated, in words: folds or a held-out split, and the column the
+    #: rows were split by where the fit named one (``groups``, ``time_column``)
+    validation: str = ""
 
     @property
     def model_names(self) -> list[str]:
@@ -335,7 +339,7 @@ class FitResult:
                 "dropped_columns": self.dropped_columns, "versions": self.versions,
                 "held_out": None if self.held_out is None else asdict(self.held_out),
                 "deployed": None if self.deployed is None else self.deployed.describe(),
-                "manifest": manifest(out)}
+                "validation": self.validation, "manifest": manifest(out)}
         # signed as it will read back: plain JSON values
         meta = signed(json.loads(json.dumps(meta, default=_json_default)))
         (out / META_FILE).write_text(json.dumps(meta, indent=2))

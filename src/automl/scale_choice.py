@@ -76,11 +76,13 @@ class ScaleChoice:
 
 
 def choose_scale(X: pd.DataFrame, y: np.ndarray, metric: Metric, probe: Any | None,
-                 seed: int, seconds: float) -> ScaleChoice:
+                 seed: int, seconds: float, groups: np.ndarray | None = None) -> ScaleChoice:
     """The scale to fit the regression target ``y`` on (see the module's text). ``probe``
     builds an unfitted probe pipeline and fits it: ``probe(X, y, deadline)`` returns the
     fitted pipeline (None: no probe; the skewness rule of
-    :meth:`TargetScale.for_target` then decides). ``seconds``: the time the probe may take."""
+    :meth:`TargetScale.for_target` then decides). ``seconds``: the time the probe may take.
+    ``groups``: each row's group (``fit(groups=...)``), kept on one side of the probe's
+    folds as the search keeps them."""
     values = np.asarray(y, dtype=float)
     raw = TargetScale.for_target(values, log=False)
     if len(values) < 20 or values.min() < 0 or np.ptp(values) == 0:
@@ -90,7 +92,7 @@ def choose_scale(X: pd.DataFrame, y: np.ndarray, metric: Metric, probe: Any | No
         return ScaleChoice(scale, "log" if scale.log else "raw")
     rows = np.sort(np.random.default_rng(seed).choice(len(values), PROBE_ROWS, replace=False)
                    ) if len(values) > PROBE_ROWS else np.arange(len(values))
-    folds = _folds(len(rows), seed)
+    folds = _folds(len(rows), seed, None if groups is None else np.asarray(groups)[rows])
     log = TargetScale.for_target(values, log=True)
     sample, target = X.iloc[rows], values[rows]
     on_raw, on_log = np.empty(len(rows)), np.empty(len(rows))
@@ -136,13 +138,18 @@ def _past_share(spent: float, folds_done: int, folds: int, seconds: float) -> bo
     return spent * folds / folds_done > seconds
 
 
-def _folds(rows: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _folds(rows: int, seed: int, groups: np.ndarray | None = None
+           ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The probe's training and held-out rows: :data:`PROBE_FOLDS`-fold cross-validation up to
     :data:`PROBE_CV_ROWS` rows (one held-out fifth of a small table ranks the scales by
-    noise), else one held-out fifth."""
-    from sklearn.model_selection import KFold
+    noise), else one held-out fifth; with ``groups``, folds of the groups."""
+    from sklearn.model_selection import GroupKFold, KFold
 
     order = np.arange(rows)
+    if groups is not None:
+        splits = list(GroupKFold(min(PROBE_FOLDS, len(np.unique(groups))), shuffle=True,
+                                 random_state=seed).split(order, groups=groups))
+        return splits if rows <= PROBE_CV_ROWS else splits[:1]
     if rows <= PROBE_CV_ROWS:
         return list(KFold(PROBE_FOLDS, shuffle=True, random_state=seed).split(order))
     held = np.random.default_rng(seed).permutation(rows)[:round(rows * 0.2)]

@@ -159,12 +159,13 @@ class Predictor:
             raise RequestError(409, [], str(exc)) from None
 
     def metadata(self) -> dict[str, Any]:
-        """Task, metric, model, held-out score, feature schema, versions, the worker processes
-        and the one answering (its process id), the served-rows log and this worker's
-        batching counts."""
+        """Task, metric, model, held-out score, how it was validated, feature schema,
+        versions, the worker processes and the one answering (its process id), the
+        served-rows log and this worker's batching counts."""
         r = self.result
         return {"model_tag": self.tag, "task": r.task.value, "metric": r.metric, "model": r.best,
                 "valid_score": r.valid_score, "classes": r.classes, "refitted": r.refitted,
+                "validation": r.validation,
                 "features": [listed_column(c) for c in r.feature_schema.columns],
                 "ignored_columns": [r.feature_schema.target, *r.feature_schema.ignored],
                 "served": "deployed" if r.deployed is not None and r.deployed.model is None
