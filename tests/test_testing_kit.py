@@ -14,8 +14,8 @@ def test_builtin_models_conform(check):
     check()
 
 
-@pytest.mark.parametrize("name", ["preprocessors", "optuna_tuners"])
-def test_builtin_preprocessors_and_tuners_conform(name):
+@pytest.mark.parametrize("name", ["preprocessors", "optuna_tuners", "metrics"])
+def test_builtin_preprocessors_tuners_and_metrics_conform(name):
     check_plugin(name)
 
 

@@ -2,7 +2,7 @@
 
 ``automl.fit(df, target)`` checks the data, searches models and parameters inside a time budget
 and returns a :class:`FitResult` that predicts, scores and saves; ``automl.load`` reads it back.
-Plugins register models, preprocessors, cleaning steps and tuners with the hooks in
+Plugins register models, preprocessors, cleaning steps, tuners and metrics with the hooks in
 :mod:`automl.hookspecs`.
 
 ``import automl`` stays light: scikit-learn, Optuna, pandas and pandera are imported on first use
@@ -18,6 +18,7 @@ from automl.specs import (
     CleanerSpec,
     FeatureLayout,
     FitContext,
+    Metric,
     ModelSpec,
     PrepContext,
     PreprocessorSpec,
@@ -29,11 +30,13 @@ from automl.specs import (
 if TYPE_CHECKING:
     from automl.api import fit
     from automl.loading import load
+    from automl.metrics import make_metric
     from automl.result import FitResult
 
 __version__ = "0.1.0"
 
-_LAZY = {"fit": "automl.api", "load": "automl.loading", "FitResult": "automl.result"}
+_LAZY = {"fit": "automl.api", "load": "automl.loading", "FitResult": "automl.result",
+         "make_metric": "automl.metrics"}
 
 
 def __getattr__(name: str) -> Any:
@@ -52,6 +55,7 @@ __all__ = [
     "FeatureLayout",
     "FitContext",
     "FitResult",
+    "Metric",
     "ModelSpec",
     "PrepContext",
     "PreprocessorSpec",
@@ -62,4 +66,5 @@ __all__ = [
     "fit",
     "hookimpl",
     "load",
+    "make_metric",
 ]

@@ -5,7 +5,7 @@ scikit-learn and Optuna), as the caller's clock does."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from automl.specs import Task
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from automl.result import FitResult
+    from automl.specs import Metric
 
 __all__ = ["DEFAULT_INFER_LIMIT", "OVERRUN_FRACTION", "OVERRUN_SECONDS", "fit"]
 
@@ -23,7 +24,8 @@ DEFAULT_INFER_LIMIT: float | None = 0.004
 
 
 def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
-        metric: str | None = None, time_budget: float = 60, models: list[str] | str | None = None,
+        metric: str | Metric | Any | None = None, time_budget: float = 60,
+        models: list[str] | str | None = None,
         tuner: str = "tpe", seed: int = 0, n_trials: int | None = None,
         ensemble: bool = True, validation: str = "auto", groups: str | None = None,
         time_column: str | None = None, tuning_data: pd.DataFrame | None = None,
@@ -37,6 +39,11 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
 
     - ``task``: "binary", "multiclass" or "regression"; inferred from the target when None.
     - ``metric``: defaults to ROC AUC (binary), log loss (multiclass), RMSE (regression).
+      Also by name: accuracy, balanced_accuracy, f1_macro, mae, r2 and those plugins register
+      (``automl plugins`` lists them); or one of your own: a scikit-learn scorer
+      (``sklearn.metrics.make_scorer``) or :func:`automl.make_metric` (a function of the true
+      and predicted labels or values, or the probabilities, with its direction). Its name
+      labels the leaderboard.
     - ``time_budget``: seconds of wall clock from this call to its return, refit included.
     - ``models``: names of registered models to search; by default every registered model
       that handles the task, but those whose plugin leaves them out of the default

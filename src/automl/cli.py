@@ -271,7 +271,8 @@ def _add_fit(sub: Any) -> None:
                         "may take, unless that costs held-out accuracy (default 4; 0: none)")
     f.add_argument("--out", help="directory to save the model in")
     f.add_argument("--task", choices=["binary", "multiclass", "regression"])
-    f.add_argument("--metric", help="roc_auc, log_loss, accuracy, rmse, mae, r2, ...")
+    f.add_argument("--metric", help="roc_auc, log_loss, accuracy, rmse, mae, r2, ... or a "
+                   "metric a plugin registers (see `automl plugins`)")
     f.add_argument("--models", help="comma-separated model names (see `automl plugins`), or "
                    "all: every model, those searched only when named too")
     f.add_argument("--tuner", default="tpe", help="tpe (default), random or grid")

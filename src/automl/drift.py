@@ -26,7 +26,7 @@ from automl.drift_reference import DriftReference, Levels, Numeric, bin_counts
 from automl.drift_report import ColumnDrift, DriftReport, Performance
 from automl.ensemble import held_out_prediction
 from automl.errors import ConfigurationError, DataValidationError, Failure
-from automl.metrics import Metric, get_metric
+from automl.metrics import Metric
 from automl.reference import prediction_signal
 from automl.specs import Task
 
@@ -199,7 +199,7 @@ def _performance(result: FitResult, recent: pd.DataFrame) -> Performance | None:
     labelled = recent[recent[target].notna()]
     if len(labelled) < MIN_ROWS:
         return None
-    metric, task = get_metric(result.metric, result.task), result.task
+    metric, task = result.scoring_metric, result.task
     y = result._encode(labelled[target])
     prediction = held_out_prediction(result.pipeline, result._features(labelled, "drift data"),
                                      task)

@@ -17,7 +17,6 @@ from automl.ensemble import held_out_prediction
 from automl.errors import DataValidationError, Failure
 from automl.fairness import FairnessAudit, audit
 from automl.importance import Importance, native_importance, permutation_importance
-from automl.metrics import get_metric
 from automl.scorecard import (
     Calibration,
     Residuals,
@@ -125,7 +124,7 @@ def evaluate(result: FitResult, df: pd.DataFrame, *, sensitive: str | None = Non
         features = labelled.drop(columns=sensitive)
     X = result._features(features, "evaluation data")
     y = result._encode(labelled[target])
-    task, metric = result.task, get_metric(result.metric, result.task)
+    task, metric = result.task, result.scoring_metric
     prediction = held_out_prediction(result.pipeline, X, task)
     train = None
     if result.reference is not None:

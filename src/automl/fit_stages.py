@@ -17,7 +17,7 @@ from automl.diagnosis import scored
 from automl.drift_reference import DriftReference
 from automl.errors import ConfigurationError
 from automl.final_model import build_final_model
-from automl.metrics import get_metric
+from automl.metrics import Metric, on_labels, resolve_metric
 from automl.pipeline import unprepared_kinds
 from automl.plugins import collect, notify
 from automl.preparation_notes import (
@@ -66,17 +66,18 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
     chosen = select_preparation(registry.cleaners, registry.preprocessors, disable, enable)
     df, task = check_training_data(df, target, task)
     by = split_by(df, target, groups, time_column)
-    chosen_metric = get_metric(metric, task)
+    chosen_metric = _metric(metric, task, storage)
     cleaning, df, report, profile, schema = _prepare(df, target, task, chosen,
                                                      CleanContext(task, target, seed, country),
                                                      by)
     X = schema.validate(df, context="training data")
     y = y_target = encode_target(df[target], profile.classes)
+    scoring = on_labels(chosen_metric, profile.classes)  # the search scores class indices
     tuning = None if tuning_data is None else tuning_rows(tuning_data, target, cleaning, schema,
                                                           profile.classes)
     columns = {kind: profile.names(kind) for kind in _kinds(profile)}
     scale_choice = None if task.is_classification else choose_scale(
-        X, y, chosen_metric, probe_for(registry, chosen, columns, seed, country), seed,
+        X, y, scoring, probe_for(registry, chosen, columns, seed, country), seed,
         PROBE_SHARE * time_budget, groups=by.values if by and by.kind == "groups" else None)
     target_scale = None if scale_choice is None else scale_choice.scale
     if target_scale is not None:
@@ -95,8 +96,8 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
                               select_tuner(registry, tuner).name, chosen_metric.name, task.value,
                               columns, seed,
                               country, disable, enable, n_trials,
-                              "cv" if folds.bagged else "holdout")
-    setup = settings.setup(registry, cleaning, target_scale, chosen)
+                              "cv" if folds.bagged else "holdout", _plain(profile.classes))
+    setup = settings.setup(registry, cleaning, target_scale, chosen, scoring)
     report.add(feature_notes(profile, X, setup) + scale_notes(scale_choice, target)
                + validation_notes(folds))
     progress.say(f"{task.value} task, {chosen_metric.name} "
@@ -126,7 +127,7 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
                                     infer_limit)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
-        chosen_metric, task, outcome.y_valid, final.valid_prediction)
+        scoring, task, outcome.y_valid, final.valid_prediction)
     report.add(chosen_options(final, outcome, setup, X) + calibration_notes(final.calibration,
                                                                              target))
     reference = Reference.sample(X, y_target, task, final.valid_prediction, seed)
@@ -141,7 +142,8 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         cleaning=cleaning, data_report=report, held_out=held_out,
         reference=reference, deployed=deployed,
         drift_summary=DriftReference.of(reference, schema, task, profile.classes),
-        validation=folds.describe())
+        validation=folds.describe(),
+        custom_metric=None if metric is None or isinstance(metric, str) else chosen_metric)
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})"
@@ -191,6 +193,23 @@ def _validation(X: pd.DataFrame, y: np.ndarray, task: Task, seed: int, method: s
         y_tune = scale.to_fitted(y_tune)
     folds = Validation([Split(X, X_tune, y, y_tune)], tuning=True)
     return folds, pd.concat([X, X_tune], ignore_index=True), np.concatenate([y, y_tune])
+
+
+def _metric(metric: object, task: Task, storage: str | None) -> Metric:
+    """The fit's metric (:func:`automl.metrics.resolve_metric`); one given as an object lives
+    in this process only, so a shared search, whose workers find the metric by name, refuses
+    it."""
+    chosen = resolve_metric(metric, task)
+    if storage is not None and metric is not None and not isinstance(metric, str):
+        raise ConfigurationError(f"metric {chosen.name!r} is a function of this process, which "
+                                 f"the workers of a shared search cannot call: register it "
+                                 f"from a plugin (the register_metrics hook) and give its name")
+    return chosen
+
+
+def _plain(classes: list | None) -> list | None:
+    """Class labels as plain Python values (the settings are stored as JSON)."""
+    return None if classes is None else [getattr(c, "item", lambda c=c: c)() for c in classes]
 
 
 def _check_arguments(time_budget: float, n_trials: int | None, validation: str,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from automl.result import FitResult
     from automl.search_records import TrialRecord
-    from automl.specs import CleanerSpec, ModelSpec, PreprocessorSpec, TunerSpec
+    from automl.specs import CleanerSpec, Metric, ModelSpec, PreprocessorSpec, TunerSpec
 
 hookspec = pluggy.HookspecMarker("automl")
 hookimpl = pluggy.HookimplMarker("automl")
@@ -49,6 +49,15 @@ def register_cleaners(register: Callable[[CleanerSpec], None]) -> None:
 @hookspec
 def register_tuners(register: Callable[[TunerSpec], None]) -> None:
     """Register search strategies: call ``register(automl.TunerSpec(...))`` once each."""
+
+
+@hookspec
+def register_metrics(register: Callable[[Metric], None]) -> None:
+    """Register named metrics: call ``register(automl.Metric(...))`` once each (see
+    :class:`automl.Metric` for what its function is given). Users then choose one by name,
+    ``fit(metric="name")`` or ``--metric name``, and ``automl plugins`` lists it. A name
+    already taken (the built-ins' included) is an error reported against the second plugin.
+    """
 
 
 @hookspec

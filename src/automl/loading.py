@@ -20,6 +20,7 @@ from automl.model_files import (
     CLEANING_FILE,
     DEPLOYED_FILE,
     META_FILE,
+    METRIC_FILE,
     PIPELINE_FILE,
     REPORT_FILE,
     read_json,
@@ -29,7 +30,7 @@ from automl.model_files import (
 from automl.reference import Reference
 from automl.result import FORMAT_VERSION, FitResult, library_versions
 from automl.schema import FeatureSchema
-from automl.specs import Task
+from automl.specs import Metric, Task
 
 __all__ = ["load"]
 
@@ -77,7 +78,8 @@ def load(path: str | Path) -> FitResult:
             cleaning=cleaning, data_report=DataReport.load(src / REPORT_FILE),
             held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
             reference=reference, deployed=deployed, drift_summary=summary,
-            validation=str(meta.get("validation") or ""))
+            validation=str(meta.get("validation") or ""),
+            custom_metric=_load_metric(src / METRIC_FILE))
     except ModelLoadError:
         raise
     except Exception as exc:
@@ -108,6 +110,25 @@ def _check_predicts(src: Path, model: Any, classifier: bool, name: str) -> None:
     if missing:
         raise ModelLoadError(f"{src}: {name} holds a {type(model).__name__}, which has no "
                              f"{' or '.join(missing)}")
+
+
+def _load_metric(path: Path) -> Metric | None:
+    """The fit's own metric saved with the model; None where there is none, or where this
+    process cannot import its function (the model still predicts; scoring it then needs
+    ``metric=``, as :attr:`FitResult.scoring_metric` says)."""
+    import joblib
+
+    if not path.is_file():
+        return None
+    try:
+        metric = joblib.load(path)
+    except (AttributeError, ImportError, ModuleNotFoundError) as exc:
+        warnings.warn(f"the model's own metric cannot be read here ({type(exc).__name__}: "
+                      f"{exc}); score it with metric=", ModelVersionWarning, stacklevel=3)
+        return None
+    if not isinstance(metric, Metric):
+        raise TypeError(f"{path.name} holds a {type(metric).__name__}, not a Metric")
+    return metric
 
 
 def _load_deployed(path: Path) -> Deployment | None:

@@ -1,41 +1,27 @@
 """Metrics by name, with their direction and the prediction they score.
 
 Defaults follow the AutoML Benchmark: ROC AUC for binary, log loss for multiclass, RMSE for
-regression.
+regression. Beyond the built-in names (:data:`METRICS`, registered through the core's own
+``register_metrics`` entry point), a plugin may register named metrics, and ``fit(metric=...)``
+takes one of its own: a :class:`~automl.specs.Metric` from :func:`make_metric`, or a
+scikit-learn scorer (``sklearn.metrics.make_scorer``); :func:`resolve_metric` turns each into a
+``Metric``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from sklearn import metrics as skm
 
 from automl.errors import ConfigurationError
-from automl.specs import Task
+from automl.specs import Metric, Task
 
-
-@dataclass(frozen=True)
-class Metric:
-    """A scoring function ``fn(y_true, y_pred)``: ``y_pred`` is the probability matrix when
-    ``needs_proba``, else the predicted labels (or values). ``greater_is_better`` sets the
-    direction of the search."""
-
-    name: str
-    fn: Callable[[np.ndarray, np.ndarray], float]
-    greater_is_better: bool
-    needs_proba: bool
-    tasks: frozenset[Task]
-
-    @property
-    def direction(self) -> str:
-        """Optuna's study direction for this metric."""
-        return "maximize" if self.greater_is_better else "minimize"
-
-    def better(self, a: float, b: float) -> bool:
-        """True when score ``a`` is strictly better than ``b``."""
-        return a > b if self.greater_is_better else a < b
+__all__ = ["DEFAULT_METRIC", "METRICS", "Metric", "get_metric", "make_metric", "on_labels",
+           "resolve_metric", "score_model"]
 
 
 # The probability and regression metrics are written out rather than called through
@@ -117,14 +103,115 @@ DEFAULT_METRIC = {Task.BINARY: "roc_auc", Task.MULTICLASS: "log_loss", Task.REGR
 
 
 def get_metric(name: str | None, task: Task) -> Metric:
-    """The metric called ``name`` (or the task's default), checked against the task."""
-    name = DEFAULT_METRIC[task] if name is None else str(name).lower()
-    metric = METRICS.get(name)
+    """The metric called ``name`` (or the task's default): a built-in one, else one a plugin
+    registered, checked against the task."""
+    name = DEFAULT_METRIC[task] if name is None else str(name)
+    metric = METRICS.get(name.lower()) or _registered().get(name)
     if metric is None or task not in metric.tasks:
-        allowed = sorted(n for n, m in METRICS.items() if task in m.tasks)
+        allowed = sorted(n for n, m in {**METRICS, **_registered()}.items() if task in m.tasks)
         raise ConfigurationError(f"metric={name!r} is not available for a {task} task; "
-                                 f"use one of {allowed}")
+                                 f"use one of {allowed}, or a metric of your own "
+                                 f"(automl.metrics.make_metric)")
     return metric
+
+
+def _registered() -> dict[str, Metric]:
+    from automl.plugins import collect
+
+    return collect().metrics
+
+
+def make_metric(fn: Callable[[Any, Any], float], *, greater_is_better: bool,
+                needs_proba: bool = False, name: str | None = None,
+                tasks: Iterable[str | Task] | None = None) -> Metric:
+    """A metric of your own for ``fit(metric=...)``: ``fn(y_true, y_pred) -> float`` gets the
+    target's own labels (or values) and the predicted labels (or values), or with
+    ``needs_proba`` the probability matrix (one column per class, in the order of
+    ``FitResult.classes``). ``greater_is_better`` is the direction to optimise. ``name``
+    (default: the function's) labels the leaderboard; ``tasks`` (default: the classification
+    tasks where ``needs_proba``, else all) are those it can score.
+
+    Example: a cost where a missed bad credit costs five times a refused good one::
+
+        def cost(y, predicted):
+            return 5 * np.sum((y == "bad") & (predicted == "good")) + np.sum(
+                (y == "good") & (predicted == "bad"))
+
+        automl.fit(df, "Status", metric=make_metric(cost, greater_is_better=False))
+    """
+    if not callable(fn):
+        raise ConfigurationError(f"make_metric takes a function (y_true, y_pred) -> float, "
+                                 f"not a {type(fn).__name__}")
+    if tasks is None:
+        tasks = {Task.BINARY, Task.MULTICLASS} if needs_proba else set(Task)
+    return Metric(name or getattr(fn, "__name__", "custom"), fn, bool(greater_is_better),
+                  bool(needs_proba), frozenset(Task(t) for t in tasks), original_labels=True)
+
+
+class _FromScorer:
+    """A scikit-learn scorer's score function as a :class:`Metric`'s ``fn``: the positive
+    class's column for a binary probability (as scikit-learn's scorers pass it)."""
+
+    def __init__(self, score_func: Callable[..., float], kwargs: dict[str, Any],
+                 proba: bool) -> None:
+        self.score_func, self.kwargs, self.proba = score_func, kwargs, proba
+
+    def __call__(self, y: Any, predicted: Any) -> float:
+        values = np.asarray(predicted)
+        if self.proba and values.ndim == 2 and values.shape[1] == 2:
+            values = values[:, 1]
+        return float(self.score_func(y, values, **self.kwargs))
+
+
+def _from_scorer(scorer: Any, task: Task) -> Metric:
+    method = scorer._response_method
+    methods = (method,) if isinstance(method, str) else tuple(method)
+    proba = "predict_proba" in methods or "decision_function" in methods
+    name = getattr(scorer._score_func, "__name__", "scorer")
+    tasks = {Task.BINARY, Task.MULTICLASS} if proba else set(Task)
+    return Metric(name, _FromScorer(scorer._score_func, dict(scorer._kwargs), proba),
+                  scorer._sign > 0, proba, frozenset(tasks), original_labels=True)
+
+
+def resolve_metric(metric: str | Metric | Any | None, task: Task) -> Metric:
+    """What ``fit(metric=...)`` was given, as a :class:`Metric` checked against ``task``: a
+    name (built in or a plugin's), a ``Metric``, or a scikit-learn scorer. A bare function is
+    refused with the way to state its direction (:func:`make_metric`)."""
+    if metric is None or isinstance(metric, str):
+        return get_metric(metric, task)
+    if hasattr(metric, "_score_func") and hasattr(metric, "_sign"):
+        metric = _from_scorer(metric, task)
+    if not isinstance(metric, Metric):
+        raise ConfigurationError(
+            f"metric={metric!r}: give a name, a scikit-learn scorer (make_scorer) or "
+            f"automl.metrics.make_metric(fn, greater_is_better=..., needs_proba=...), which "
+            f"says which way is better and what the function is given")
+    if task not in metric.tasks:
+        raise ConfigurationError(f"metric {metric.name!r} cannot score a {task} task (it "
+                                 f"scores {sorted(str(t) for t in metric.tasks)})")
+    return metric
+
+
+class _OnLabels:
+    """A metric function that takes the original labels, called with class indices."""
+
+    def __init__(self, fn: Callable[[Any, Any], float], classes: list, proba: bool) -> None:
+        self.fn, self.labels, self.proba = fn, np.asarray(classes), proba
+
+    def __call__(self, y: Any, predicted: Any) -> float:
+        labels = self.labels[np.asarray(y, dtype=int)]
+        if not self.proba:
+            predicted = self.labels[np.asarray(predicted, dtype=int)]
+        return float(self.fn(labels, predicted))
+
+
+def on_labels(metric: Metric, classes: list | None) -> Metric:
+    """``metric`` as the search calls metrics, with class indices: a metric that takes the
+    original labels gets them back from ``classes`` (the fit's, in index order)."""
+    if not metric.original_labels or classes is None:
+        return metric
+    return dataclasses.replace(metric, fn=_OnLabels(metric.fn, classes, metric.needs_proba),
+                               original_labels=False)
 
 
 def score_model(metric: Metric, model: object, X: object, y: np.ndarray) -> float:

@@ -39,6 +39,8 @@ CLEANING_FILE = "cleaning.joblib"
 REPORT_FILE = "data_report.json"
 BOARD_FILE = "leaderboard.json"
 DEPLOYED_FILE = "deployed.joblib"
+#: the fit's own metric (``fit(metric=make_metric(...))``), where it pickles
+METRIC_FILE = "metric.joblib"
 _CHUNK = 1 << 20
 
 

@@ -21,7 +21,7 @@ import pluggy
 from automl import hookspecs
 from automl.errors import PluginError
 from automl.spec_checks import spec_problems
-from automl.specs import CleanerSpec, ModelSpec, PreprocessorSpec, TunerSpec
+from automl.specs import CleanerSpec, Metric, ModelSpec, PreprocessorSpec, TunerSpec
 
 ENTRY_POINT_GROUP = "automl"
 CORE_DISTRIBUTION = "automl"
@@ -32,6 +32,7 @@ _KINDS: dict[str, tuple[str, type]] = {
     "preprocessor": ("register_preprocessors", PreprocessorSpec),
     "cleaner": ("register_cleaners", CleanerSpec),
     "tuner": ("register_tuners", TunerSpec),
+    "metric": ("register_metrics", Metric),
 }
 
 
@@ -57,13 +58,15 @@ class Registry:
     preprocessors: dict[str, PreprocessorSpec] = field(default_factory=dict)
     tuners: dict[str, TunerSpec] = field(default_factory=dict)
     cleaners: dict[str, CleanerSpec] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> dict[str, Any]:
-        """The mapping for ``kind`` ("model", "preprocessor", "cleaner" or "tuner")."""
+        """The mapping for ``kind`` ("model", "preprocessor", "cleaner", "tuner" or
+        "metric")."""
         return {"model": self.models, "preprocessor": self.preprocessors,
-                "cleaner": self.cleaners, "tuner": self.tuners}[kind]
+                "cleaner": self.cleaners, "tuner": self.tuners, "metric": self.metrics}[kind]
 
 
 class _Manager:

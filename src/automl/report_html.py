@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from automl import report_plots as plots
-from automl.metrics import get_metric
 
 if TYPE_CHECKING:
     from automl.evaluation import Evaluation
@@ -66,7 +65,7 @@ def _header(result: FitResult, title: str) -> str:
 
 
 def _fit_section(result: FitResult) -> str:
-    metric = get_metric(result.metric, result.task)
+    metric = result.scoring_metric
     board = result.leaderboard
     shown = board.drop(columns=[c for c in ("params", "error") if c in board]).head(TABLE_ROWS)
     return ("<section id='search'><h2>Search</h2>"

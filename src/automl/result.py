@@ -25,12 +25,13 @@ from automl.errors import (
     DataValidationError,
     Failure,
 )
-from automl.metrics import get_metric
+from automl.metrics import get_metric, on_labels, resolve_metric
 from automl.model_files import (
     BOARD_FILE,
     CLEANING_FILE,
     DEPLOYED_FILE,
     META_FILE,
+    METRIC_FILE,
     PIPELINE_FILE,
     REPORT_FILE,
     manifest,
@@ -41,7 +42,7 @@ from automl.profile import encode_target
 from automl.reference import Reference
 from automl.schema import FeatureSchema
 from automl.search_records import TrialRecord
-from automl.specs import Task
+from automl.specs import Metric, Task
 
 if TYPE_CHECKING:
     from automl.drift_report import DriftReport
@@ -126,6 +127,24 @@ class FitResult:
     #: how the trials were validated, in words: folds or a held-out split, and the column the
     #: rows were split by where the fit named one (``groups``, ``time_column``)
     validation: str = ""
+    #: the metric the fit was given as an object (``make_metric``, a scorer), which no name
+    #: finds again; None for a metric by name
+    custom_metric: Metric | None = field(default=None, repr=False)
+
+    @property
+    def scoring_metric(self) -> Metric:
+        """The metric the fit optimised, ready to score class indices (as the pipeline
+        predicts them). Raises :class:`ConfigurationError` for a loaded model whose own metric
+        could not be saved with it."""
+        if self.custom_metric is not None:
+            return on_labels(self.custom_metric, self.classes)
+        try:
+            return on_labels(get_metric(self.metric, self.task), self.classes)
+        except ConfigurationError:
+            raise ConfigurationError(
+                f"this model was fitted with a metric of its own, {self.metric!r}, which was "
+                f"not saved with it (its function could not be pickled): pass metric= to "
+                f"score it, or define the function at a module's top level") from None
 
     @property
     def model_names(self) -> list[str]:
@@ -239,7 +258,8 @@ class FitResult:
         if labelled.empty:
             raise DataValidationError([Failure(target, "no rows with a target value to score "
                                                        "on")], "scoring data")
-        m = get_metric(metric or self.metric, self.task)
+        m = self.scoring_metric if metric is None else on_labels(
+            resolve_metric(metric, self.task), self.classes)
         y = self._encode(labelled[target])
         X = self._features(labelled, "scoring data")
         pred = self.pipeline.predict_proba(X) if m.needs_proba else self.pipeline.predict(X)
@@ -322,6 +342,8 @@ class FitResult:
 
         joblib.dump(self.pipeline, out / PIPELINE_FILE)
         joblib.dump(self.cleaning, out / CLEANING_FILE)
+        if self.custom_metric is not None:
+            _save_metric(self.custom_metric, out / METRIC_FILE)
         self.data_report.save(out / REPORT_FILE)
         if self.reference is not None:
             self.reference.save(out)
@@ -367,6 +389,23 @@ class FitResult:
     def __repr__(self) -> str:
         return (f"FitResult(task={self.task.value!r}, metric={self.metric!r}, best={self.best!r}, "
                 f"valid_score={self.valid_score:.5g}, trials={len(self.leaderboard)})")
+
+
+def _save_metric(metric: Metric, path: Path) -> None:
+    """Save the fit's own metric where its function pickles (one defined at a module's top
+    level does; a lambda or a nested function does not): a model without it still loads and
+    predicts, and :attr:`FitResult.scoring_metric` says what to do."""
+    import pickle
+    import warnings
+
+    import joblib
+
+    try:
+        joblib.dump(metric, path)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        path.unlink(missing_ok=True)
+        warnings.warn(f"the metric {metric.name!r} is not saved with the model ({exc}): define "
+                      f"its function at a module's top level to keep it", stacklevel=4)
 
 
 def _json_default(value: Any) -> Any:

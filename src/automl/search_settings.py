@@ -9,7 +9,7 @@ from typing import Any
 
 from automl.cleaning import Cleaning, Preparation, select_preparation
 from automl.errors import ConfigurationError
-from automl.metrics import get_metric
+from automl.metrics import Metric, get_metric, on_labels
 from automl.plugins import Registry
 from automl.search import SearchSetup
 from automl.specs import Task
@@ -20,8 +20,9 @@ from automl.target_transform import TargetScale
 class SearchSettings:
     """The resolved choices of a fit: the model names searched, the tuner, the metric, the
     task, the feature columns by kind, the seed, the holiday country, the cleaning steps and
-    preprocessors switched off and on, the trial limit and the validation ("holdout" or
-    "cv", as resolved from "auto")."""
+    preprocessors switched off and on, the trial limit, the validation ("holdout" or
+    "cv", as resolved from "auto") and the classes in index order (for a metric that scores
+    the original labels)."""
 
     models: list[str]
     tuner: str
@@ -34,6 +35,7 @@ class SearchSettings:
     enable: list[str] | None = None
     n_trials: int | None = None
     validation: str = "holdout"
+    classes: list | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON-ready data (the study records them)."""
@@ -41,9 +43,11 @@ class SearchSettings:
 
     def setup(self, registry: Registry, cleaning: Cleaning,
               target_scale: TargetScale | None,
-              preparation: Preparation | None = None) -> SearchSetup:
+              preparation: Preparation | None = None,
+              metric: Metric | None = None) -> SearchSetup:
         """The search setup from ``registry``'s plugins (the names were checked by the fit that
-        resolved them); ``cleaning`` (fitted) offers the per-trial choices. A model or tuner
+        resolved them); ``cleaning`` (fitted) offers the per-trial choices; ``metric``: the
+        fit's own metric object, where no name finds it (else the metric by name). A model or tuner
         this process lacks is a :class:`~automl.errors.ConfigurationError` that names the
         plugins to install."""
         task = Task(self.task)
@@ -57,6 +61,7 @@ class SearchSettings:
         chosen = preparation or select_preparation(registry.cleaners, registry.preprocessors,
                                                    self.disable, self.enable)
         return SearchSetup({n: registry.models[n] for n in self.models}, chosen.preprocessors,
-                           registry.tuners[self.tuner], get_metric(self.metric, task),
+                           registry.tuners[self.tuner],
+                           metric or on_labels(get_metric(self.metric, task), self.classes),
                            task, self.columns, self.seed, target_scale,
                            cleaning.search_choices(), self.country, chosen.switched_off)

@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from automl.specs import ALL_MODELS, CleanerSpec, ModelSpec, PreprocessorSpec, Task, TunerSpec
+from automl.specs import (
+    ALL_MODELS,
+    CleanerSpec,
+    Metric,
+    ModelSpec,
+    PreprocessorSpec,
+    Task,
+    TunerSpec,
+)
 
 _TASKS = {t.value for t in Task}
 # each kind's fields that must be callable, and those that may also be None
@@ -21,12 +29,14 @@ _CALLABLE: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
     PreprocessorSpec: (("build",), ()),
     TunerSpec: (("sampler",), ("plan",)),
     CleanerSpec: (("build",), ()),
+    Metric: (("fn",), ()),
 }
 
 
 def spec_problems(spec: Any) -> list[str]:
     """What is wrong with ``spec`` (a :class:`ModelSpec`, :class:`PreprocessorSpec`,
-    :class:`TunerSpec` or :class:`CleanerSpec`): an empty list when nothing is."""
+    :class:`TunerSpec`, :class:`CleanerSpec` or :class:`Metric`): an empty list when nothing
+    is."""
     problems = []
     name = getattr(spec, "name", None)
     if not isinstance(name, str) or not name.strip():
@@ -41,6 +51,11 @@ def spec_problems(spec: Any) -> list[str]:
             problems.append(f"{field} must be callable or None")
     if isinstance(spec, ModelSpec):
         problems += _model_problems(spec)
+    if isinstance(spec, Metric):
+        problems += _task_problems(spec.tasks)
+        for flag in ("greater_is_better", "needs_proba", "original_labels"):
+            if not isinstance(getattr(spec, flag), bool):
+                problems.append(f"{flag} must be True or False, not {getattr(spec, flag)!r}")
     if isinstance(spec, PreprocessorSpec) and not _set_of_strings(spec.kinds):
         problems.append(f"kinds must be a set of column kinds, not {spec.kinds!r}")
     return problems
@@ -51,14 +66,7 @@ def _model_problems(spec: ModelSpec) -> list[str]:
     if spec.name == ALL_MODELS:
         problems.append(f"name {ALL_MODELS!r} is taken: fit(models={ALL_MODELS!r}) means every "
                         "model")
-    tasks = spec.tasks
-    if not isinstance(tasks, set | frozenset) or not tasks:
-        problems.append(f"tasks must be a non-empty set of automl.Task, not {tasks!r}")
-    else:
-        unknown = sorted(str(t) for t in tasks if str(t) not in _TASKS)
-        if unknown:
-            problems.append(f"tasks {unknown} are not tasks; use automl.Task members "
-                            f"({', '.join(sorted(_TASKS))})")
+    problems += _task_problems(spec.tasks)
     defaults = spec.defaults
     if isinstance(defaults, Mapping) or not isinstance(defaults, tuple | list):
         problems.append(f"defaults must be a tuple of parameter dicts, e.g. ({{...}},), not "
@@ -75,6 +83,16 @@ def _model_problems(spec: ModelSpec) -> list[str]:
     if not isinstance(spec.by_default, bool):
         problems.append(f"by_default must be True or False, not {spec.by_default!r}")
     return problems
+
+
+def _task_problems(tasks: Any) -> list[str]:
+    if not isinstance(tasks, set | frozenset) or not tasks:
+        return [f"tasks must be a non-empty set of automl.Task, not {tasks!r}"]
+    unknown = sorted(str(t) for t in tasks if str(t) not in _TASKS)
+    if unknown:
+        return [f"tasks {unknown} are not tasks; use automl.Task members "
+                f"({', '.join(sorted(_TASKS))})"]
+    return []
 
 
 def _set_of_strings(value: Any) -> bool:

@@ -26,6 +26,45 @@ class Task(StrEnum):
         return self is not Task.REGRESSION
 
 
+@dataclass(frozen=True)
+class Metric:
+    """A way to score predictions, by name: built in, registered by a plugin's
+    ``register_metrics`` hook, or given to ``fit(metric=...)`` (made with
+    :func:`automl.metrics.make_metric`).
+
+    - ``fn(y_true, y_pred) -> float``: ``y_pred`` is the probability matrix (one column per
+      class, in the order of ``FitResult.classes``) when ``needs_proba``, else the predicted
+      labels (classification) or values (regression).
+    - ``greater_is_better``: the direction the search optimises.
+    - ``tasks``: the tasks it can score (``Task`` members or their names).
+    - ``original_labels``: ``y_true`` and predicted labels come as the training target's own
+      labels ("good", "bad"); False (the built-ins): as class indices 0..k-1, which is faster.
+    """
+
+    name: str
+    fn: Callable[[Any, Any], float]
+    greater_is_better: bool
+    needs_proba: bool
+    tasks: frozenset[Task]
+    original_labels: bool = False
+
+    def __post_init__(self) -> None:
+        try:
+            tasks = frozenset(Task(t) for t in self.tasks)
+        except (TypeError, ValueError):  # automl.spec_checks names the problem
+            return
+        object.__setattr__(self, "tasks", tasks)
+
+    @property
+    def direction(self) -> str:
+        """Optuna's study direction for this metric."""
+        return "maximize" if self.greater_is_better else "minimize"
+
+    def better(self, a: float, b: float) -> bool:
+        """True when score ``a`` is strictly better than ``b``."""
+        return a > b if self.greater_is_better else a < b
+
+
 #: ``fit(models=ALL_MODELS)`` searches every registered model that handles the task, those
 #: whose ``ModelSpec.by_default`` is False too; no model may take this name
 ALL_MODELS = "all"

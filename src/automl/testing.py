@@ -28,11 +28,19 @@ import optuna
 import pandas as pd
 
 from automl.fitting import fit_pipeline
-from automl.metrics import get_metric, score_model
+from automl.metrics import get_metric, on_labels, score_model
 from automl.pipeline import build_pipeline
 from automl.plugins import Registry, collect, get_plugin_manager, plugin_infos
 from automl.search import held_out_scorer
-from automl.specs import FitContext, ModelSpec, PrepContext, PreprocessorSpec, Task, TunerSpec
+from automl.specs import (
+    FitContext,
+    Metric,
+    ModelSpec,
+    PrepContext,
+    PreprocessorSpec,
+    Task,
+    TunerSpec,
+)
 from automl.split import Split, train_valid_split
 from automl.trial_space import ModelTrial, study_params
 
@@ -152,7 +160,7 @@ def budget_run(df: pd.DataFrame, target: str, time_budget: float, **fit_args: An
     result = fit(df, target, time_budget=time_budget, verbose=0, **fit_args)
     seconds = time.monotonic() - started
     baseline = baseline_score(df, target, fit_args.get("seed", 0))
-    metric = get_metric(result.metric, result.task)
+    metric = result.scoring_metric
     return BudgetRun(result, seconds, baseline, not metric.better(baseline, result.valid_score),
                      seconds <= time_budget * (1 + OVERRUN_FRACTION) + OVERRUN_SECONDS)
 
@@ -208,10 +216,16 @@ def plugin_checks(name: str) -> list[PluginCheck]:
             spec = registry.preprocessors[spec_name]
             checks.append(PluginCheck(name, f"preprocessor {spec_name!r}", "transforms",
                                       lambda s=spec: _check_preprocessor(s)))
-        else:
+        elif kind == "tuner":
             spec = registry.tuners[spec_name]
             checks.append(PluginCheck(name, f"tuner {spec_name!r}", "samples",
                                       lambda s=spec: _check_tuner(s, registry)))
+        elif kind == "metric":
+            metric = registry.metrics[spec_name]
+            checks += [PluginCheck(name, f"metric {spec_name!r} ({task.value})",
+                                   "ranks a perfect prediction first",
+                                   lambda m=metric, t=task: _check_metric(m, t))
+                       for task in sorted(metric.tasks)]
     return checks
 
 
@@ -236,7 +250,8 @@ def _check_entry_point(name: str) -> None:
         raise PluginCheckError(f"it failed to load: {info.error}")
     if not any(info.registered.values()):
         raise PluginCheckError("it registers nothing: implement register_models, "
-                               "register_preprocessors or register_tuners")
+                               "register_preprocessors, register_tuners, register_cleaners "
+                               "or register_metrics")
 
 
 def _model_checks(plugin: str, spec: ModelSpec, registry: Registry) -> list[PluginCheck]:
@@ -340,3 +355,29 @@ def _check_tuner(spec: TunerSpec, registry: Registry) -> None:
         unknown = {p.get("model") for p in plan} - set(registry.models)
         if unknown:
             raise PluginCheckError(f"plan names models that are not registered: {unknown}")
+
+
+def _check_metric(metric: Metric, task: Task) -> None:
+    """The metric gives a finite number for a perfect and for a reversed prediction of a small
+    target, called as the search calls it, and does not rank the reversed one better."""
+    classes = {Task.BINARY: ["no", "yes"], Task.MULTICLASS: ["a", "b", "c"]}.get(task)
+    y = np.arange(30) % (3 if classes is None else len(classes))
+    if classes is None:
+        perfect, reversed_ = y.astype(float), y[::-1].astype(float)
+    elif metric.needs_proba:
+        perfect = np.eye(len(classes))[y] * 0.9 + 0.1 / len(classes)
+        reversed_ = perfect[:, ::-1]
+    else:
+        perfect, reversed_ = y, (y + 1) % len(classes)
+    scoring = on_labels(metric, classes)
+    try:
+        good, bad = (float(scoring.fn(y, p)) for p in (perfect, reversed_))
+    except Exception as exc:
+        raise PluginCheckError(f"it raises on a {task.value} target: {type(exc).__name__}: "
+                               f"{exc}") from exc
+    if not (np.isfinite(good) and np.isfinite(bad)):
+        raise PluginCheckError(f"it gives {good} for a perfect and {bad} for a reversed "
+                               f"prediction: a finite number is needed")
+    if metric.better(bad, good):
+        raise PluginCheckError(f"it ranks a reversed prediction ({bad:.4g}) above a perfect "
+                               f"one ({good:.4g}): is greater_is_better right?")
