@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,3 +122,41 @@ def planted_pickle(path: Path) -> bytes:
     import pickle
 
     return pickle.dumps(_Planter(str(path)))
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _render_in_chromium(path, screenshot):
+    """Open ``path`` in headless Chromium: the size of each plot by name, the URLs the page
+    asked for and the page's visible text; a full-page screenshot goes to ``screenshot``."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM is not None, "chromium is not installed"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.resolve().as_uri())
+        figures = page.locator("figure.plot")
+        sizes = {}
+        for i in range(figures.count()):
+            figure = figures.nth(i)
+            box = figure.locator("svg").bounding_box()
+            sizes[figure.get_attribute("data-plot")] = (box["width"], box["height"])
+        text = page.inner_text("body")
+        page.screenshot(path=str(screenshot), full_page=True)
+        browser.close()
+    return sizes, requests, text
+
+
+@pytest.fixture()
+def render_in_chromium():
+    """:func:`_render_in_chromium`. The README's set-up installs Chromium: the test is skipped
+    where it is missing, except in CI, where that is a failure."""
+    if CHROMIUM is None and not os.environ.get("CI"):
+        pytest.skip("no chromium on PATH (the README's test command installs Debian's chromium)")
+    return _render_in_chromium

@@ -3,50 +3,15 @@ Chromium (Debian's, driven by Playwright), every plot drawn, nothing fetched fro
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import matplotlib.image
-import pytest
 
 import automl
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# the README's set-up installs Chromium: in CI a missing browser is a failure, not a skip
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="no chromium on PATH (the README's test command installs Debian's chromium)")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-
-def render_in_chromium(path, screenshot):
-    """Open ``path`` in headless Chromium: the size of each plot by name, the URLs the page
-    asked for and the page's visible text; a full-page screenshot goes to ``screenshot``."""
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM is not None, "chromium is not installed"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        requests = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(path.resolve().as_uri())
-        figures = page.locator("figure.plot")
-        sizes = {}
-        for i in range(figures.count()):
-            figure = figures.nth(i)
-            box = figure.locator("svg").bounding_box()
-            sizes[figure.get_attribute("data-plot")] = (box["width"], box["height"])
-        text = page.inner_text("body")
-        page.screenshot(path=str(screenshot), full_page=True)
-        browser.close()
-    return sizes, requests, text
-
-
-@needs_chromium
-def test_the_report_opens_offline_in_chromium_with_every_plot(credit_fitted, tmp_path):
+def test_the_report_opens_offline_in_chromium_with_every_plot(credit_fitted, tmp_path,
+                                                              render_in_chromium):
     result, _, _, test = credit_fitted
     path = result.report(tmp_path / "report.html", test, sensitive="Marital")
     sizes, requests, text = render_in_chromium(path, tmp_path / "report.png")
@@ -64,8 +29,7 @@ def test_the_report_opens_offline_in_chromium_with_every_plot(credit_fitted, tmp
     assert pixels[..., :3].std() > 0.05  # not a blank page
 
 
-@needs_chromium
-def test_a_regression_report_shows_residuals(concrete, split, tmp_path):
+def test_a_regression_report_shows_residuals(concrete, split, tmp_path, render_in_chromium):
     train, test = split(concrete)
     result = automl.fit(train, "compressive_strength", time_budget=4, verbose=0)
     path = result.report(tmp_path / "concrete.html", test)

@@ -29,7 +29,7 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         tuner: str = "tpe", seed: int = 0, n_trials: int | None = None,
         ensemble: bool = True, validation: str = "auto", groups: str | None = None,
         time_column: str | None = None, tuning_data: pd.DataFrame | None = None,
-        country: str | None = None,
+        decision_metric: str | Metric | Any | None = None, country: str | None = None,
         disable: list[str] | None = None, enable: list[str] | None = None,
         verbose: int = 1, storage: str | None = None, study_name: str | None = None,
         resume: bool = False, share: str | None = None,
@@ -69,6 +69,11 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       target): they score every trial, pick the ensemble and calibrate it, in place of a split
       of ``df``; they are cleaned as any frame to predict, and the winner is refitted on both.
       Not with ``validation="cv"``, ``groups`` or ``time_column``.
+    - ``decision_metric``: binary only: a metric of labels ("balanced_accuracy", "f1_macro",
+      a cost from :func:`automl.make_metric`) for which the threshold on the second class's
+      probability is tuned on the held-out probabilities, in place of predicting the more
+      probable class. Applied where it raises that metric cross-fitted; ``predict``, the
+      service and ``evaluate`` then use it, and the report draws the threshold curve.
     - ``infer_limit``: seconds one single-row prediction of the *deployed* model may take
       (the model after the schema check; default 4 ms). The deployed model, which
       :meth:`FitResult.to_bento` serves, collapses fold bags into models refitted on all rows
@@ -108,7 +113,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     return run_fit(started, df, target, task=task, metric=metric, time_budget=time_budget,
                    models=models, tuner=tuner, seed=seed, n_trials=n_trials,
                    ensemble=ensemble, validation=validation, groups=groups,
-                   time_column=time_column, tuning_data=tuning_data, country=country,
+                   time_column=time_column, tuning_data=tuning_data,
+                   decision_metric=decision_metric, country=country,
                    disable=disable, enable=enable, verbose=verbose, storage=storage,
                    study_name=study_name, resume=resume, share=share,
                    infer_limit=infer_limit)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from automl.metrics import METRICS
+from automl.model_wrapper import ModelWrapper
 from automl.target_transform import ScaledTargetModel
 
 #: the temperatures searched (a factor of 20 either way)
@@ -98,7 +99,7 @@ def calibrate(proba: np.ndarray, y: np.ndarray, seed: int
     return Calibration(fit_temperature(proba, y), before, after, True), crossed
 
 
-class CalibratedModel:
+class CalibratedModel(ModelWrapper):
     """A fitted classifier whose probabilities are rescaled to ``temperature``; its predicted
     classes are the wrapped model's own (rescaling keeps the most probable class)."""
 
@@ -113,21 +114,16 @@ class CalibratedModel:
         """The wrapped model's predicted classes."""
         return self.model.predict(X)
 
-    def __getattr__(self, name: str) -> Any:
-        # everything else (named_steps, members, feature importances) is the wrapped model's,
-        # as a user inspecting ``FitResult.pipeline`` expects; never while unpickling, before
-        # ``model`` is set
-        if name == "model" or name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.model, name)
-
     def __repr__(self) -> str:
         return f"CalibratedModel({self.model!r}, temperature={self.temperature:.3g})"
 
 
 def unwrapped(model: Any) -> Any:
     """The fitted model inside a final model's wrappers (:class:`CalibratedModel`,
-    :class:`automl.target_transform.ScaledTargetModel`): the pipeline or ensemble itself."""
-    while isinstance(model, ScaledTargetModel | CalibratedModel):
+    :class:`automl.target_transform.ScaledTargetModel`,
+    :class:`automl.threshold.ThresholdModel`): the pipeline or ensemble itself."""
+    from automl.threshold import ThresholdModel
+
+    while isinstance(model, ScaledTargetModel | CalibratedModel | ThresholdModel):
         model = model.model
     return model

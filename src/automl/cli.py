@@ -86,7 +86,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                         time_budget=args.time_budget, models=models, tuner=args.tuner,
                         seed=args.seed, n_trials=args.n_trials, country=args.country,
                         validation=args.validation, groups=args.groups,
-                        time_column=args.time_column,
+                        time_column=args.time_column, decision_metric=args.decision_metric,
                         tuning_data=_read_table(args.tuning_data) if args.tuning_data else None,
                         disable=disable, verbose=0 if args.quiet else 1,
                         storage=_storage(args, required=False), study_name=args.study,
@@ -290,6 +290,9 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("--time-column", metavar="COLUMN",
                    help="a column of dates or numbers: the latest fifth of the rows is held "
                         "out, every one later than every training row")
+    f.add_argument("--decision-metric", metavar="METRIC",
+                   help="binary: tune the decision threshold for this metric of labels (e.g. "
+                        "balanced_accuracy) instead of predicting the more probable class")
     f.add_argument("--tuning-data", metavar="FILE",
                    help="your own held-out rows (CSV or Parquet, with the target): they score "
                         "the trials in place of a split of DATA")

@@ -11,7 +11,8 @@ import pandas as pd
 
 #: the actions a report entry may name, in the order the summary lists them
 ACTIONS = ("converted", "parsed", "normalised", "missing", "dropped", "flagged", "outliers",
-           "clipped", "created", "balanced", "scaled", "calibrated", "validated")
+           "clipped", "created", "balanced", "scaled", "calibrated", "validated",
+           "decided")
 
 
 @dataclass
@@ -24,7 +25,8 @@ class ReportEntry:
       column removed; flagged: a warning, nothing changed; outliers: suspicious values found;
       clipped: values limited; created: features made; balanced: classes reweighted; scaled:
       the scale a regression target is fitted on; calibrated: what temperature scaling did to
-      a classifier's probabilities; validated: how the search's trials were scored).
+      a classifier's probabilities; validated: how the search's trials were scored; decided:
+      the decision threshold a binary classifier predicts at).
     - ``column``: the column concerned (None for the whole table).
     - ``detail``: what, in words.
     - ``count``: how many values or rows it concerned, where that is known.

@@ -43,11 +43,13 @@ from automl.diagnosis import Scored, scored, skill
 from automl.ensemble import WeightedEnsemble, prediction_score, select
 from automl.reference import prediction_signal
 from automl.target_transform import ScaledTargetModel
+from automl.threshold import DecisionThreshold
 
 if TYPE_CHECKING:
     from automl.final_model import FinalModel
     from automl.search import SearchSetup
     from automl.search_records import SearchOutcome
+    from automl.specs import Metric
 
 #: held-out skill (0: a constant guess, 1: perfect) the bound may cost against the members
 #: chosen without it; past that the bound gives way (on modeldata/ames a 4 ms bound left a
@@ -70,7 +72,8 @@ class Deployment:
     bound (``within_limit``: False where keeping to it would have cost more than
     ``SKILL_TOLERANCE`` of held-out skill), and for a classifier what temperature scaling did
     (:mod:`automl.calibration`; ``valid_score`` is before it, ``held_out`` and
-    ``valid_signal`` after, cross-fitted). ``model`` is None in the record a served result
+    ``valid_signal`` after, cross-fitted), and the decision threshold tuned for it
+    (``decision``, :mod:`automl.threshold`). ``model`` is None in the record a served result
     keeps of it (the model itself is then the result's pipeline)."""
 
     model: Any
@@ -85,6 +88,7 @@ class Deployment:
     valid_signal: np.ndarray | None = None
     within_limit: bool = True
     calibration: Calibration | None = None
+    decision: DecisionThreshold | None = None
 
     @property
     def model_names(self) -> list[str]:
@@ -101,6 +105,8 @@ class Deployment:
                 "collapsed": self.collapsed, "refitted": self.refitted,
                 "temperature": None if self.calibration is None
                 else self.calibration.temperature,
+                "threshold": None if self.decision is None or not self.decision.applied
+                else self.decision.threshold,
                 "member_ms_per_row": {k: round(v * 1000, 3)
                                       for k, v in self.member_seconds.items()}}
 
@@ -126,13 +132,16 @@ def seconds_per_row(model: Any, row: pd.DataFrame, proba: bool,
 
 
 def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalModel, X: Any,
-                     y: np.ndarray, deadline: float, infer_limit: float | None
-                     ) -> Deployment | None:
+                     y: np.ndarray, deadline: float, infer_limit: float | None,
+                     decision_metric: Metric | None = None) -> Deployment | None:
     """The deployed model of a fit whose full model is ``final``: its members collapsed (fold
     bags refitted on all rows as time allows) and selected again under ``infer_limit``
     seconds per row (None: no bound). None when the final model has no held-out candidates
-    to choose from (a search whose winner was kept without them)."""
-    from automl.final_model import refit
+    to choose from (a search whose winner was kept without them). ``decision_metric``: the
+    metric a
+    binary decision threshold is tuned for, on the deployed model's own held-out
+    probabilities."""
+    from automl.final_model import refit, thresholded
 
     numbers = _member_numbers(final, outcome)
     if not numbers or any(n not in outcome.candidates for n in numbers):
@@ -168,15 +177,18 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     calibration = None
     if setup.target_scale is not None:
         model = ScaledTargetModel(model, setup.target_scale)
+    decision = None
     if proba:  # as the full model's probabilities are (see automl.final_model)
         calibration, blend = calibrate(blend, outcome.y_valid, setup.seed)
         if calibration is not None and calibration.applied:
             model = CalibratedModel(model, calibration.temperature)
+        model, decision = thresholded(model, decision_metric, blend, outcome.y_valid,
+                                      setup.seed)
     return Deployment(model, {name[n]: round(w, 4) for n, w in chosen.items()}, score,
                       sum(costs[n] for n in chosen), infer_limit, collapsed, refitted,
                       {name[n]: costs[n] for n in members},
                       scored(setup.metric, setup.task, outcome.y_valid, blend),
-                      prediction_signal(setup.task, blend), within, calibration)
+                      prediction_signal(setup.task, blend), within, calibration, decision)
 
 
 def _compiled(members: dict[int, Any], sample: pd.DataFrame, setup: SearchSetup,

@@ -27,6 +27,7 @@ from automl.scorecard import (
     residuals,
 )
 from automl.specs import Task
+from automl.threshold import decided
 
 if TYPE_CHECKING:
     from automl.result import FitResult
@@ -42,8 +43,10 @@ class Evaluation:
     ``metrics`` holds the task's metrics by name; ``diagnosis`` the train / held-out / test
     scores and the verdict; ``importance`` what the model relies on. Classifiers add
     ``confusion`` (true by predicted counts) and ``calibration``; regressors ``residuals``.
-    ``fairness`` is there when a sensitive column was named. ``y`` (class indices or values)
-    and ``prediction`` (class probabilities or values) are kept for the report's curves.
+    ``fairness`` is there when a sensitive column was named; ``threshold`` when the labels
+    come from a tuned decision threshold rather than the most probable class. ``y`` (class
+    indices or values) and ``prediction`` (class probabilities or values) are kept for the
+    report's curves.
     """
 
     task: Task
@@ -59,6 +62,8 @@ class Evaluation:
     calibration: Calibration | None = None
     residuals: Residuals | None = None
     fairness: FairnessAudit | None = None
+    #: the decision threshold the labels were predicted at (binary, where one was tuned)
+    threshold: float | None = None
 
     @property
     def verdict(self) -> str:
@@ -76,7 +81,7 @@ class Evaluation:
                 "confusion": None if self.confusion is None else
                 self.confusion.to_dict(orient="index"),
                 "calibration": part(self.calibration), "residuals": part(self.residuals),
-                "fairness": part(self.fairness)}
+                "fairness": part(self.fairness), "threshold": self.threshold}
 
     def save(self, path: str | Path) -> Path:
         """Write :meth:`to_dict` as JSON to ``path``."""
@@ -88,6 +93,9 @@ class Evaluation:
         """The evaluation in plain text, for a terminal."""
         lines = [f"Evaluation on {self.rows} labelled rows ({self.task.value}):",
                  "  " + "  ".join(f"{k} {v:.4g}" for k, v in self.metrics.items()),
+                 *([] if self.threshold is None else
+                   [f"  (labels at the tuned decision threshold {self.threshold:.3g} on the "
+                    f"second class's probability)"]),
                  "", f"Verdict: {self.verdict}."]
         lines += [f"  {sentence}" for sentence in self.diagnosis.explanation]
         if self.calibration is not None:
@@ -136,10 +144,12 @@ def evaluate(result: FitResult, df: pd.DataFrame, *, sensitive: str | None = Non
                        result.classes)
     if task.is_classification:
         assert result.classes is not None
-        found.metrics = classification_metrics(y, prediction)
-        found.confusion = confusion(y, prediction, result.classes)
+        decision = result.decision
+        found.threshold = decision.threshold if decision and decision.applied else None
+        labels = decided(prediction, found.threshold)
+        found.metrics = classification_metrics(y, prediction, labels)
+        found.confusion = confusion(y, prediction, result.classes, labels)
         found.calibration = calibration(y, prediction, result.classes)
-        labels = np.argmax(prediction, axis=1)
     else:
         found.metrics = regression_metrics(y, prediction)
         found.residuals = residuals(y, prediction, labelled.index)

@@ -18,8 +18,9 @@ from automl.ensemble import ENSEMBLE_NAME, WeightedEnsemble, select
 from automl.fitting import fit_pipeline
 from automl.search import REFIT_MARGIN, REFIT_SAFETY, SearchSetup, training_log
 from automl.search_records import SearchOutcome, TrialRecord
-from automl.specs import FitContext
+from automl.specs import FitContext, Metric
 from automl.target_transform import ScaledTargetModel
+from automl.threshold import DecisionThreshold, ThresholdModel, tune_threshold
 from automl.time_limit import TimeLimitExceeded, call_with_time_limit
 
 
@@ -42,12 +43,15 @@ class FinalModel:
     ensemble_record: TrialRecord | None = None
     valid_prediction: np.ndarray | None = None
     calibration: Calibration | None = None
+    decision: DecisionThreshold | None = None
 
 
 def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarray,
-                      deadline: float, *, ensemble: bool = True) -> FinalModel:
+                      deadline: float, *, ensemble: bool = True,
+                      decision: Metric | None = None) -> FinalModel:
     """Choose between the ensemble and the best single model, refit it on (X, y) as time
-    allows, and wrap it for the target's scale."""
+    allows, and wrap it for the target's scale, the calibration of its probabilities and
+    (binary, ``decision`` given) the decision threshold tuned for that metric."""
     best = outcome.best
     assert best is not None and best.score is not None and outcome.best_pipeline is not None
     candidates = outcome.candidates
@@ -89,7 +93,23 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
             final.valid_prediction, outcome.y_valid, setup.seed)
         if final.calibration is not None and final.calibration.applied:
             final.model = CalibratedModel(final.model, final.calibration.temperature)
+        final.model, final.decision = thresholded(final.model, decision,
+                                                  final.valid_prediction, outcome.y_valid,
+                                                  setup.seed)
     return final
+
+
+def thresholded(model: Any, decision: Metric | None, proba: np.ndarray, y: np.ndarray,
+                seed: int) -> tuple[Any, DecisionThreshold | None]:
+    """``model`` behind the decision threshold tuned for ``decision`` on the held-out
+    probabilities (:mod:`automl.threshold`) where it raises that metric, and the evidence;
+    the model as it is where there is no ``decision`` metric or no threshold to tune."""
+    if decision is None:
+        return model, None
+    found = tune_threshold(decision, proba, y, seed)
+    if found is None or not found.applied:
+        return model, found
+    return ThresholdModel(model, found.threshold), found
 
 
 def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows: int, X: Any,

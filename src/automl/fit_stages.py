@@ -26,6 +26,7 @@ from automl.preparation_notes import (
     feature_notes,
     profile_notes,
     scale_notes,
+    threshold_notes,
     validation_notes,
 )
 from automl.profile import Profile, encode_target, profile_frame
@@ -50,8 +51,8 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
             country: str | None, disable: list[str] | None, enable: list[str] | None,
             verbose: int, storage: str | None, study_name: str | None, resume: bool,
             share: str | None, infer_limit: float | None, groups: str | None = None,
-            time_column: str | None = None, tuning_data: pd.DataFrame | None = None
-            ) -> FitResult:
+            time_column: str | None = None, tuning_data: pd.DataFrame | None = None,
+            decision_metric: object = None) -> FitResult:
     """:func:`automl.api.fit`, its budget counted from ``started`` (a ``time.monotonic()``
     value taken when the call began)."""
     _check_arguments(time_budget, n_trials, validation, country, infer_limit)
@@ -67,12 +68,14 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
     df, task = check_training_data(df, target, task)
     by = split_by(df, target, groups, time_column)
     chosen_metric = _metric(metric, task, storage)
+    decision = _decision(decision_metric, task)
     cleaning, df, report, profile, schema = _prepare(df, target, task, chosen,
                                                      CleanContext(task, target, seed, country),
                                                      by)
     X = schema.validate(df, context="training data")
     y = y_target = encode_target(df[target], profile.classes)
     scoring = on_labels(chosen_metric, profile.classes)  # the search scores class indices
+    decision = None if decision is None else on_labels(decision, profile.classes)
     tuning = None if tuning_data is None else tuning_rows(tuning_data, target, cleaning, schema,
                                                           profile.classes)
     columns = {kind: profile.names(kind) for kind in _kinds(profile)}
@@ -119,17 +122,19 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
                                         progress=progress)
         if outcome.interrupted:  # the user asked for what there is now
             deadline = hard_deadline = time.monotonic()
-        final = build_final_model(setup, outcome, X_all, y_all, deadline, ensemble=ensemble)
+        final = build_final_model(setup, outcome, X_all, y_all, deadline, ensemble=ensemble,
+                                  decision=decision)
         if final.ensemble_record is not None:
             final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
         # the last step: it may use the overrun the budget allows
         deployed = build_deployment(setup, outcome, final, X_all, y_all, hard_deadline,
-                                    infer_limit)
+                                    infer_limit, decision)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
         scoring, task, outcome.y_valid, final.valid_prediction)
-    report.add(chosen_options(final, outcome, setup, X) + calibration_notes(final.calibration,
-                                                                             target))
+    report.add(chosen_options(final, outcome, setup, X)
+               + calibration_notes(final.calibration, target)
+               + threshold_notes(final.decision, target))
     reference = Reference.sample(X, y_target, task, final.valid_prediction, seed)
     result = FitResult(
         pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
@@ -143,11 +148,13 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         reference=reference, deployed=deployed,
         drift_summary=DriftReference.of(reference, schema, task, profile.classes),
         validation=folds.describe(),
-        custom_metric=None if metric is None or isinstance(metric, str) else chosen_metric)
+        custom_metric=None if metric is None or isinstance(metric, str) else chosen_metric,
+        decision=final.decision)
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})"
-                 + ("" if final.calibration is None else f"; {final.calibration.describe()}"))
+                 + ("" if final.calibration is None else f"; {final.calibration.describe()}")
+                 + ("" if final.decision is None else f"; {final.decision.describe()}"))
     if deployed is not None:
         progress.say(f"deployed: {' + '.join(deployed.params)} "
                      f"{chosen_metric.name}={deployed.valid_score:.5g}, "
@@ -204,6 +211,22 @@ def _metric(metric: object, task: Task, storage: str | None) -> Metric:
         raise ConfigurationError(f"metric {chosen.name!r} is a function of this process, which "
                                  f"the workers of a shared search cannot call: register it "
                                  f"from a plugin (the register_metrics hook) and give its name")
+    return chosen
+
+
+def _decision(metric: object, task: Task) -> Metric | None:
+    """The metric a binary decision threshold is tuned for (``fit(decision_metric=...)``):
+    one of labels, not of probabilities."""
+    if metric is None:
+        return None
+    if task is not Task.BINARY:
+        raise ConfigurationError(f"decision_metric= tunes a binary classifier's threshold; "
+                                 f"this is a {task} task")
+    chosen = resolve_metric(metric, task)
+    if chosen.needs_proba:
+        raise ConfigurationError(f"decision_metric={chosen.name!r} scores probabilities, which "
+                                 f"a threshold does not change: give a metric of labels such "
+                                 f"as 'balanced_accuracy' or 'f1_macro'")
     return chosen
 
 

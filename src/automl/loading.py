@@ -31,6 +31,7 @@ from automl.reference import Reference
 from automl.result import FORMAT_VERSION, FitResult, library_versions
 from automl.schema import FeatureSchema
 from automl.specs import Metric, Task
+from automl.threshold import DecisionThreshold
 
 __all__ = ["load"]
 
@@ -79,7 +80,9 @@ def load(path: str | Path) -> FitResult:
             held_out=Scored(**meta["held_out"]) if meta.get("held_out") else None,
             reference=reference, deployed=deployed, drift_summary=summary,
             validation=str(meta.get("validation") or ""),
-            custom_metric=_load_metric(src / METRIC_FILE))
+            custom_metric=_load_metric(src / METRIC_FILE),
+            decision=DecisionThreshold.from_dict(meta["decision"]) if meta.get("decision")
+            else None)
     except ModelLoadError:
         raise
     except Exception as exc:

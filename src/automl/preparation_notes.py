@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from automl.search import SearchSetup
     from automl.search_records import SearchOutcome
     from automl.split import Validation
+    from automl.threshold import DecisionThreshold
 
 
 def scale_notes(choice: ScaleChoice | None, target: str) -> list[ReportEntry]:
@@ -37,6 +38,14 @@ def validation_notes(validation: Validation) -> list[ReportEntry]:
     were split by where the fit named one."""
     column = None if validation.by is None else validation.by.column
     return [ReportEntry("validation", "validated", column, validation.describe())]
+
+
+def threshold_notes(decision: DecisionThreshold | None, target: str) -> list[ReportEntry]:
+    """The decision threshold tuned for ``fit(decision_metric=...)``, with the held-out
+    evidence (none where there was none to tune)."""
+    if decision is None:
+        return []
+    return [ReportEntry("threshold", "decided", target, decision.describe())]
 
 
 def calibration_notes(calibration: Calibration | None, target: str) -> list[ReportEntry]:

@@ -73,6 +73,8 @@ def _fit_section(result: FitResult) -> str:
                       "the best trials by held-out score")
             + _figure(plots.search_progress(board, result.metric, metric.greater_is_better),
                       "progress", "every trial's score as the search went on")
+            + _figure(plots.threshold_curve(result.decision), "threshold",
+                      "" if result.decision is None else result.decision.describe())
             + _table(shown) + "</section>")
 
 

@@ -18,6 +18,7 @@ from sklearn import metrics as skm
 
 if TYPE_CHECKING:
     from automl.evaluation import Evaluation
+    from automl.threshold import DecisionThreshold
 
 #: figure size in inches (at 96 px an inch in a browser)
 WIDE, SQUARE = (7.5, 3.6), (4.6, 4.0)
@@ -78,6 +79,25 @@ def search_progress(board: pd.DataFrame, metric: str, greater_is_better: bool) -
     ax.set_ylabel(f"held-out {metric}")
     ax.legend(fontsize=7, loc="best")
     return to_svg(fig, "progress")
+
+
+def threshold_curve(decision: DecisionThreshold | None) -> str | None:
+    """The decision metric's held-out score against the threshold on the second class's
+    probability, with 0.5 (the argmax) and the tuned threshold marked."""
+    if decision is None or not decision.curve:
+        return None
+    points = np.asarray(decision.curve, dtype=float)
+    fig = Figure(figsize=WIDE)
+    ax = fig.add_subplot()
+    ax.plot(points[:, 0], points[:, 1], color="tab:blue")
+    ax.axvline(0.5, color="grey", linestyle=":", label="0.5 (the more probable class)")
+    if decision.applied:
+        ax.axvline(decision.threshold, color="tab:red", linestyle="--",
+                   label=f"tuned: {decision.threshold:.3g}")
+    ax.set_xlabel("threshold on the second class's probability")
+    ax.set_ylabel(f"held-out {decision.metric}")
+    ax.legend(fontsize=7, loc="best")
+    return to_svg(fig, "threshold")
 
 
 def roc_and_pr(evaluation: Evaluation) -> str | None:

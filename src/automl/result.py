@@ -43,6 +43,7 @@ from automl.reference import Reference
 from automl.schema import FeatureSchema
 from automl.search_records import TrialRecord
 from automl.specs import Metric, Task
+from automl.threshold import DecisionThreshold
 
 if TYPE_CHECKING:
     from automl.drift_report import DriftReport
@@ -102,7 +103,8 @@ class FitResult:
     with new rows to tell whether the model overfits, and drift monitoring compares new rows
     and predictions with them. ``drift_summary`` holds the summaries drift is measured against
     (:meth:`drift_reference`), what a Bento carries in place of the rows. ``validation`` says
-    how the trials were scored.
+    how the trials were scored, ``decision`` the threshold a binary classifier predicts by
+    (:mod:`automl.threshold`), where one was tuned.
     """
 
     pipeline: Any
@@ -130,6 +132,8 @@ class FitResult:
     #: the metric the fit was given as an object (``make_metric``, a scorer), which no name
     #: finds again; None for a metric by name
     custom_metric: Metric | None = field(default=None, repr=False)
+    #: a binary classifier's decision threshold, tuned for ``fit(decision_metric=...)``
+    decision: DecisionThreshold | None = None
 
     @property
     def scoring_metric(self) -> Metric:
@@ -180,7 +184,8 @@ class FitResult:
         return replace(self, pipeline=d.model, best=name, best_params=params,
                        valid_score=d.valid_score, refitted=d.refitted,
                        held_out=d.held_out or self.held_out, reference=reference,
-                       drift_summary=summary, deployed=replace(d, model=None))
+                       drift_summary=summary, deployed=replace(d, model=None),
+                       decision=d.decision)
 
     def drift_reference(self) -> DriftReference | None:
         """What drift is measured against (:mod:`automl.drift_reference`): the summaries
@@ -275,7 +280,8 @@ class FitResult:
         ("underfit", "good" or "overfit", explained in words), calibration for classifiers,
         permutation importance of each column on these rows (``importance=False`` skips it)
         and, with ``sensitive=COLUMN``, a fairness audit by that column's groups (the column
-        may be one the model does not use).
+        may be one the model does not use). A binary classifier fitted with a
+        ``decision_metric`` predicts its labels at the tuned threshold here too.
         """
         from automl.evaluation import evaluate
 
@@ -361,7 +367,9 @@ class FitResult:
                 "dropped_columns": self.dropped_columns, "versions": self.versions,
                 "held_out": None if self.held_out is None else asdict(self.held_out),
                 "deployed": None if self.deployed is None else self.deployed.describe(),
-                "validation": self.validation, "manifest": manifest(out)}
+                "validation": self.validation,
+                "decision": None if self.decision is None else self.decision.to_dict(),
+                "manifest": manifest(out)}
         # signed as it will read back: plain JSON values
         meta = signed(json.loads(json.dumps(meta, default=_json_default)))
         (out / META_FILE).write_text(json.dumps(meta, indent=2))

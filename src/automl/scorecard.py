@@ -17,13 +17,16 @@ CALIBRATION_BINS = 10
 WORST_ROWS = 10
 
 
-def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+def classification_metrics(y: np.ndarray, proba: np.ndarray,
+                           labels: np.ndarray | None = None) -> dict[str, float]:
     """Accuracy, balanced accuracy, precision, recall and F1 (of the second class for a binary
     task, macro-averaged otherwise), ROC AUC (one-vs-rest for several classes) and log loss.
-    ``y`` holds class indices, ``proba`` one column per class."""
+    ``y`` holds class indices, ``proba`` one column per class; ``labels`` the predicted
+    class indices (default: the most probable class; a tuned decision threshold gives
+    others)."""
     k = proba.shape[1]
     proba = proba / proba.sum(axis=1, keepdims=True)  # float error in averaged ensembles
-    labels = np.argmax(proba, axis=1)
+    labels = np.argmax(proba, axis=1) if labels is None else labels
     average = "binary" if k == 2 else "macro"
     out = {"accuracy": skm.accuracy_score(y, labels),
            "balanced_accuracy": skm.balanced_accuracy_score(y, labels),
@@ -37,10 +40,13 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]
     return {name: float(v) for name, v in out.items()}
 
 
-def confusion(y: np.ndarray, proba: np.ndarray, classes: list) -> pd.DataFrame:
-    """Counts of rows by true class (index) and predicted class (columns)."""
+def confusion(y: np.ndarray, proba: np.ndarray, classes: list,
+              labels: np.ndarray | None = None) -> pd.DataFrame:
+    """Counts of rows by true class (index) and predicted class (columns: ``labels``, by
+    default the most probable class)."""
     names = [str(c) for c in classes]
-    matrix = skm.confusion_matrix(y, np.argmax(proba, axis=1), labels=range(len(classes)))
+    predicted = np.argmax(proba, axis=1) if labels is None else labels
+    matrix = skm.confusion_matrix(y, predicted, labels=range(len(classes)))
     return pd.DataFrame(matrix, index=pd.Index(names, name="true"),
                         columns=pd.Index(names, name="predicted"))
 

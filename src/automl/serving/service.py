@@ -166,6 +166,7 @@ class Predictor:
         return {"model_tag": self.tag, "task": r.task.value, "metric": r.metric, "model": r.best,
                 "valid_score": r.valid_score, "classes": r.classes, "refitted": r.refitted,
                 "validation": r.validation,
+                "decision": None if r.decision is None else r.decision.to_dict(),
                 "features": [listed_column(c) for c in r.feature_schema.columns],
                 "ignored_columns": [r.feature_schema.target, *r.feature_schema.ignored],
                 "served": "deployed" if r.deployed is not None and r.deployed.model is None
