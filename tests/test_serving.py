@@ -506,3 +506,21 @@ def test_with_a_token_set_every_route_but_the_health_checks_needs_it(credit_serv
         assert httpx.get(f"{url}/metadata", headers=good, timeout=30).status_code == 200
         for probe in ("healthz", "livez", "readyz"):
             assert httpx.get(f"{url}/{probe}", timeout=10).status_code == 200
+
+
+def test_a_regressor_answers_intervals_on_request(concrete_served, credit_served):
+    s = concrete_served
+    rows = s.rows(20)
+    answer = s.post("predict?coverage=0.8", {"rows": rows})
+    assert answer.status_code == 200, answer.text
+    expected = s.result.predict_interval(pd.DataFrame(rows), 0.8)
+    got = np.asarray(answer.json()["intervals"])
+    np.testing.assert_allclose(got, expected[["lower", "upper"]].to_numpy(), rtol=1e-9)
+    assert answer.json()["coverage"] == 0.8
+    assert "intervals" not in s.post("predict", {"rows": rows}).json()
+    for query, status, words in [("coverage=1.5", 400, "between 0 and 1"),
+                                 ("coverage=wide", 400, "between 0 and 1")]:
+        refused = s.post(f"predict?{query}", {"rows": rows})
+        assert refused.status_code == status and words in refused.json()["error"]
+    refused = credit_served.post("predict?coverage=0.9", {"rows": credit_served.rows(3)})
+    assert refused.status_code == 400 and "for regression" in refused.json()["error"]

@@ -41,6 +41,7 @@ from automl.calibration import CalibratedModel, Calibration, calibrate, unwrappe
 from automl.compiled import SMALL_FRAME, compile_pipeline
 from automl.diagnosis import Scored, scored, skill
 from automl.ensemble import WeightedEnsemble, prediction_score, select
+from automl.intervals import Conformal, conformal_from
 from automl.reference import prediction_signal
 from automl.target_transform import ScaledTargetModel
 from automl.threshold import DecisionThreshold
@@ -73,7 +74,8 @@ class Deployment:
     ``SKILL_TOLERANCE`` of held-out skill), and for a classifier what temperature scaling did
     (:mod:`automl.calibration`; ``valid_score`` is before it, ``held_out`` and
     ``valid_signal`` after, cross-fitted), and the decision threshold tuned for it
-    (``decision``, :mod:`automl.threshold`). ``model`` is None in the record a served result
+    (``decision``, :mod:`automl.threshold`); for a regressor its held-out residuals
+    (``conformal``, :mod:`automl.intervals`). ``model`` is None in the record a served result
     keeps of it (the model itself is then the result's pipeline)."""
 
     model: Any
@@ -89,6 +91,7 @@ class Deployment:
     within_limit: bool = True
     calibration: Calibration | None = None
     decision: DecisionThreshold | None = None
+    conformal: Conformal | None = None
 
     @property
     def model_names(self) -> list[str]:
@@ -175,8 +178,10 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     assert outcome.y_valid is not None
     score = prediction_score(setup.metric, setup.task, blend, outcome.y_valid)
     calibration = None
+    conformal = None
     if setup.target_scale is not None:
         model = ScaledTargetModel(model, setup.target_scale)
+        conformal = conformal_from(outcome.y_valid, blend, setup.target_scale.log)
     decision = None
     if proba:  # as the full model's probabilities are (see automl.final_model)
         calibration, blend = calibrate(blend, outcome.y_valid, setup.seed)
@@ -188,7 +193,8 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
                       sum(costs[n] for n in chosen), infer_limit, collapsed, refitted,
                       {name[n]: costs[n] for n in members},
                       scored(setup.metric, setup.task, outcome.y_valid, blend),
-                      prediction_signal(setup.task, blend), within, calibration, decision)
+                      prediction_signal(setup.task, blend), within, calibration, decision,
+                      conformal)
 
 
 def _compiled(members: dict[int, Any], sample: pd.DataFrame, setup: SearchSetup,

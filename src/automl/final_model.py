@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from automl.calibration import CalibratedModel, Calibration, calibrate
 from automl.ensemble import ENSEMBLE_NAME, WeightedEnsemble, select
 from automl.fitting import fit_pipeline
+from automl.intervals import Conformal, conformal_from
 from automl.search import REFIT_MARGIN, REFIT_SAFETY, SearchSetup, training_log
 from automl.search_records import SearchOutcome, TrialRecord
 from automl.specs import FitContext, Metric
@@ -44,6 +45,7 @@ class FinalModel:
     valid_prediction: np.ndarray | None = None
     calibration: Calibration | None = None
     decision: DecisionThreshold | None = None
+    conformal: Conformal | None = None
 
 
 def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.ndarray,
@@ -87,6 +89,9 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
                                                     "prediction", None))
     if setup.target_scale is not None:
         final.model = ScaledTargetModel(final.model, setup.target_scale)
+        if final.valid_prediction is not None:
+            final.conformal = conformal_from(outcome.y_valid, final.valid_prediction,
+                                             setup.target_scale.log)
     if setup.task.is_classification and final.valid_prediction is not None:
         assert outcome.y_valid is not None
         final.calibration, final.valid_prediction = calibrate(

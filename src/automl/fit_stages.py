@@ -149,7 +149,7 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         drift_summary=DriftReference.of(reference, schema, task, profile.classes),
         validation=folds.describe(),
         custom_metric=None if metric is None or isinstance(metric, str) else chosen_metric,
-        decision=final.decision)
+        decision=final.decision, conformal=final.conformal)
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})"

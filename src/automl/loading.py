@@ -15,6 +15,7 @@ from automl.deployment import Deployment
 from automl.diagnosis import Scored
 from automl.drift_reference import DriftReference
 from automl.errors import ModelLoadError, ModelVersionWarning
+from automl.intervals import Conformal
 from automl.model_files import (
     BOARD_FILE,
     CLEANING_FILE,
@@ -82,6 +83,8 @@ def load(path: str | Path) -> FitResult:
             validation=str(meta.get("validation") or ""),
             custom_metric=_load_metric(src / METRIC_FILE),
             decision=DecisionThreshold.from_dict(meta["decision"]) if meta.get("decision")
+            else None,
+            conformal=Conformal.from_dict(meta["conformal"]) if meta.get("conformal")
             else None)
     except ModelLoadError:
         raise

@@ -25,6 +25,7 @@ from automl.errors import (
     DataValidationError,
     Failure,
 )
+from automl.intervals import Conformal
 from automl.metrics import get_metric, on_labels, resolve_metric
 from automl.model_files import (
     BOARD_FILE,
@@ -134,6 +135,8 @@ class FitResult:
     custom_metric: Metric | None = field(default=None, repr=False)
     #: a binary classifier's decision threshold, tuned for ``fit(decision_metric=...)``
     decision: DecisionThreshold | None = None
+    #: a regressor's held-out residuals, for :meth:`predict_interval`
+    conformal: Conformal | None = field(default=None, repr=False)
 
     @property
     def scoring_metric(self) -> Metric:
@@ -185,7 +188,7 @@ class FitResult:
                        valid_score=d.valid_score, refitted=d.refitted,
                        held_out=d.held_out or self.held_out, reference=reference,
                        drift_summary=summary, deployed=replace(d, model=None),
-                       decision=d.decision)
+                       decision=d.decision, conformal=d.conformal or self.conformal)
 
     def drift_reference(self) -> DriftReference | None:
         """What drift is measured against (:mod:`automl.drift_reference`): the summaries
@@ -242,6 +245,44 @@ class FitResult:
         if self.classes is None:
             return np.asarray(predicted, dtype=float)
         return np.asarray(self.classes, dtype=object)[np.asarray(predicted, dtype=int)]
+
+    def predict_interval(self, df: pd.DataFrame, coverage: float = 0.9, *,
+                         prepared: bool = False) -> pd.DataFrame:
+        """A regressor's prediction for each row with the interval that holds the true value
+        for ``coverage`` of rows: columns ``prediction``, ``lower`` and ``upper``, by split
+        conformal prediction on the fit's held-out residuals (see :mod:`automl.intervals`;
+        on the log scale for a target fitted there). ``prepared`` as for :meth:`predict`.
+        Raises :class:`ConfigurationError` for a classifier, a coverage outside (0, 1), or a
+        model without residuals (saved by an earlier automl, or too few held-out rows)."""
+        self.check_coverage(coverage)
+        X = df if prepared else self._features(df)
+        predicted = self.predict(X, prepared=True)
+        lower, upper = self.interval_bounds(predicted, coverage)
+        return pd.DataFrame({"prediction": predicted, "lower": lower, "upper": upper},
+                            index=X.index)
+
+    def check_coverage(self, coverage: object) -> float:
+        """``coverage`` as a number this model can give intervals at; raises
+        :class:`ConfigurationError` saying what is wrong."""
+        if self.classes is not None:
+            raise ConfigurationError(f"prediction intervals are for regression; this model "
+                                     f"does {self.task}: use predict_proba")
+        if self.conformal is None:
+            raise ConfigurationError("this model keeps no held-out residuals to make intervals "
+                                     "from (saved by an earlier automl, or fitted with too few "
+                                     "held-out rows): fit it again")
+        if isinstance(coverage, bool) or not isinstance(coverage, int | float) or not (
+                0 < coverage < 1):
+            raise ConfigurationError(f"coverage={coverage!r}: give the share of rows the "
+                                     f"intervals should hold, a number between 0 and 1 "
+                                     f"such as 0.9")
+        return float(coverage)
+
+    def interval_bounds(self, predicted: np.ndarray, coverage: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """The lower and upper ends of the intervals around predictions ``predicted``."""
+        assert self.conformal is not None
+        return self.conformal.bounds(predicted, coverage)
 
     def predict_proba(self, df: pd.DataFrame, *, prepared: bool = False) -> pd.DataFrame:
         """Class probabilities for each row: one column per original class label
@@ -369,6 +410,7 @@ class FitResult:
                 "deployed": None if self.deployed is None else self.deployed.describe(),
                 "validation": self.validation,
                 "decision": None if self.decision is None else self.decision.to_dict(),
+                "conformal": None if self.conformal is None else self.conformal.to_dict(),
                 "manifest": manifest(out)}
         # signed as it will read back: plain JSON values
         meta = signed(json.loads(json.dumps(meta, default=_json_default)))

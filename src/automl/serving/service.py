@@ -4,7 +4,8 @@ The model is named by the Bento argument ``model`` (a model-store tag, fixed whe
 built) or, for ``bentoml serve automl.serving.service:AutoMLService`` on a development machine,
 by ``--arg model=TAG`` or the environment variable ``AUTOML_MODEL``.
 
-Routes (the HTTP contract): ``POST /predict``, ``POST /predict_proba`` (classifiers),
+Routes (the HTTP contract): ``POST /predict`` (a regressor's ``?coverage=0.9`` adds prediction
+intervals), ``POST /predict_proba`` (classifiers),
 ``GET|POST /metadata``, and ``GET /drift`` (the rows served lately against the training data;
 ``?format=text`` or ``html`` for those forms) or ``POST /drift`` (the rows in the body); BentoML
 adds ``/healthz``, ``/readyz``, ``/livez`` and ``/metrics``.
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import bentoml
+import numpy as np
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -39,7 +41,7 @@ from starlette.routing import Match, Route
 import automl
 from automl.drift import compare
 from automl.drift_report import DriftReport
-from automl.errors import AutoMLError, ConfigurationError, DataValidationError
+from automl.errors import AutoMLError, ConfigurationError, DataValidationError, Failure
 from automl.serving.auth import BearerToken
 from automl.serving.batching import MAX_QUEUE, AdaptiveBatcher
 from automl.serving.bento import STORE_FOLDER
@@ -129,11 +131,35 @@ class Predictor:
         frame = self.rows(body, content_type)
         return frame, self.result.prepare(frame)
 
-    async def predict(self, frame: Any, checked: Any) -> dict[str, Any]:
-        """``{"predictions": [...]}`` in the original labels."""
-        predictions = jsonable(await self.labels(checked))
+    async def predict(self, frame: Any, checked: Any,
+                      coverage: float | None = None) -> dict[str, Any]:
+        """``{"predictions": [...]}`` in the original labels; with a ``coverage`` (a
+        regressor's ``?coverage=0.9``) also ``"intervals": [[lower, upper], ...]`` (see
+        :meth:`automl.result.FitResult.predict_interval`)."""
+        values = await self.labels(checked)
+        predictions = jsonable(values)
         self.log.record(frame, predictions)
-        return {"predictions": predictions}
+        answer: dict[str, Any] = {"predictions": predictions}
+        if coverage is not None:
+            lower, upper = self.result.interval_bounds(np.asarray(values, dtype=float),
+                                                       coverage)
+            answer.update(coverage=coverage,
+                          intervals=np.column_stack([lower, upper]).tolist())
+        return answer
+
+    def coverage(self, raw: str | None) -> float | None:
+        """The ``coverage`` query parameter of /predict, checked; None where there is none.
+        Raises the 400 :class:`RequestError` that says what is wrong."""
+        if raw is None:
+            return None
+        try:
+            return self.result.check_coverage(float(raw))
+        except ValueError as exc:  # ConfigurationError is one, and so is float("x")'s
+            message = str(exc) if isinstance(exc, ConfigurationError) else (
+                f"coverage={raw!r}: give the share of rows the intervals should hold, a "
+                f"number between 0 and 1 such as 0.9")
+            raise RequestError(400, [Failure("coverage", "query parameter", raw)],
+                               message) from None
 
     async def predict_proba(self, frame: Any, checked: Any) -> dict[str, Any]:
         """``{"classes": [...], "probabilities": [[...], ...]}``."""
@@ -252,11 +278,15 @@ async def _answer(request: Request, method: str) -> Response:
             if form == "text":
                 return PlainTextResponse(report.summary())
             return _json(report.to_dict())
+        call = getattr(predictor, method)
         if method == "predict_proba":
             predictor.refuse_proba()
+        else:  # refused before the body is read, like a regressor's /predict_proba
+            call = partial(call, coverage=predictor.coverage(
+                request.query_params.get("coverage")))
         body = await _body(request, predictor.limits)
         frame, checked = await _off_loop_if_large(predictor.prepared, body, content_type)
-        answer = await _unless_gone(request, getattr(predictor, method)(frame, checked))
+        answer = await _unless_gone(request, call(frame, checked))
         return _json(answer) if answer is not None else Response(status_code=499)
     except RequestError as exc:
         return _json(exc.to_dict(), exc.status, exc.headers)
