@@ -18,6 +18,7 @@ from automl.drift_reference import DriftReference
 from automl.errors import ConfigurationError
 from automl.final_model import build_final_model
 from automl.metrics import Metric, on_labels, resolve_metric
+from automl.model_board import kept_models
 from automl.pipeline import unprepared_kinds
 from automl.plugins import collect, notify
 from automl.preparation_notes import (
@@ -149,7 +150,8 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         drift_summary=DriftReference.of(reference, schema, task, profile.classes),
         validation=folds.describe(),
         custom_metric=None if metric is None or isinstance(metric, str) else chosen_metric,
-        decision=final.decision, conformal=final.conformal)
+        decision=final.decision, conformal=final.conformal,
+        kept_models=kept_models(setup, outcome))
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})"

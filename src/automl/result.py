@@ -26,7 +26,7 @@ from automl.errors import (
     Failure,
 )
 from automl.intervals import Conformal
-from automl.metrics import get_metric, on_labels, resolve_metric
+from automl.metrics import get_metric, on_labels, resolve_metric, score_model
 from automl.model_files import (
     BOARD_FILE,
     CLEANING_FILE,
@@ -137,6 +137,9 @@ class FitResult:
     decision: DecisionThreshold | None = None
     #: a regressor's held-out residuals, for :meth:`predict_interval`
     conformal: Conformal | None = field(default=None, repr=False)
+    #: the search's candidates by "model#trial": (model on the target's scale, held-out
+    #: score), for :meth:`leaderboard_on`; in memory only, not saved
+    kept_models: dict[str, tuple[Any, float]] = field(default_factory=dict, repr=False)
 
     @property
     def scoring_metric(self) -> Metric:
@@ -294,8 +297,33 @@ class FitResult:
         proba = self.pipeline.predict_proba(X) if len(X) else np.empty((0, len(self.classes)))
         return pd.DataFrame(proba, columns=list(self.classes), index=X.index)
 
-    def score(self, df: pd.DataFrame, metric: str | None = None) -> float:
-        """The metric (the fit's, or the one named) on labelled data ``df``."""
+    def score(self, df: pd.DataFrame, metric: str | Metric | Any | None = None) -> float:
+        """The metric (the fit's, or the one given, as ``fit(metric=...)`` takes it) on
+        labelled data ``df``."""
+        m = self.scoring_metric if metric is None else self.resolved(metric)
+        labelled = self.labelled_rows(df)
+        y = self._encode(labelled[self.feature_schema.target])
+        return score_model(m, self.pipeline, self._features(labelled, "scoring data"), y)
+
+    def leaderboard_on(self, df: pd.DataFrame, metric: str | Metric | Any | None = None
+                       ) -> pd.DataFrame:
+        """Every model the fit kept scored on labelled rows ``df`` (the fit's metric, or the
+        one given), beside its held-out score, best first: the search's candidates for the
+        ensemble ("model#trial"; in memory only, not saved), the returned model and the
+        deployed one (see :mod:`automl.model_board`). :attr:`leaderboard` stays the search's
+        own record."""
+        from automl.model_board import board_on
+
+        return board_on(self, df, metric)
+
+    def resolved(self, metric: str | Metric | Any) -> Metric:
+        """``metric`` as ``fit(metric=...)`` takes it, ready to score this model's class
+        indices."""
+        return on_labels(resolve_metric(metric, self.task), self.classes)
+
+    def labelled_rows(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``df`` with a target value; raises :class:`DataValidationError` where
+        the target column is missing or has no value."""
         target = self.feature_schema.target
         if not isinstance(df, pd.DataFrame) or target not in df.columns:
             raise DataValidationError([Failure(target, "target column missing")],
@@ -304,12 +332,7 @@ class FitResult:
         if labelled.empty:
             raise DataValidationError([Failure(target, "no rows with a target value to score "
                                                        "on")], "scoring data")
-        m = self.scoring_metric if metric is None else on_labels(
-            resolve_metric(metric, self.task), self.classes)
-        y = self._encode(labelled[target])
-        X = self._features(labelled, "scoring data")
-        pred = self.pipeline.predict_proba(X) if m.needs_proba else self.pipeline.predict(X)
-        return m.fn(y, np.asarray(pred))
+        return labelled
 
     def evaluate(self, df: pd.DataFrame, *, sensitive: str | None = None,
                  importance: bool = True, seed: int = 0) -> Evaluation:
