@@ -15,13 +15,14 @@ def test_the_report_opens_offline_in_chromium_with_every_plot(credit_fitted, tmp
     result, _, _, test = credit_fitted
     path = result.report(tmp_path / "report.html", test, sensitive="Marital")
     sizes, requests, text = render_in_chromium(path, tmp_path / "report.png")
-    expected = {"leaderboard", "progress", "roc", "confusion", "calibration", "importance"}
+    expected = {"leaderboard", "progress", "roc", "confusion", "calibration", "importance",
+                "explanation-summary", "explanation-row"}
     assert expected <= set(sizes), sizes
     for name, (width, height) in sizes.items():
         assert width > 200 and height > 100, (name, width, height)
     assert requests == [path.resolve().as_uri()]  # one file: no script, font or image fetched
     for heading in [f"Evaluation on {len(test)} new rows", "Search", "What the model relies on",
-                    "Fairness by Marital", "What was done to the data"]:
+                    "Fairness by Marital", "What was done to the data", "Why each prediction"]:
         assert heading in text
     assert re.search(r"Verdict: (good|overfit)", text)
     pixels = matplotlib.image.imread(tmp_path / "report.png")
@@ -34,7 +35,8 @@ def test_a_regression_report_shows_residuals(concrete, split, tmp_path, render_i
     result = automl.fit(train, "compressive_strength", time_budget=4, verbose=0)
     path = result.report(tmp_path / "concrete.html", test)
     sizes, _, text = render_in_chromium(path, tmp_path / "concrete.png")
-    assert {"residuals", "leaderboard", "progress", "importance"} <= set(sizes)
+    assert {"residuals", "leaderboard", "progress", "importance", "explanation-summary",
+            "explanation-row"} <= set(sizes)
     assert not {"roc", "confusion", "calibration"} & set(sizes)
     assert "Verdict:" in text and "rmse" in text and "Fairness" not in text
 

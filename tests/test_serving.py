@@ -508,6 +508,32 @@ def test_with_a_token_set_every_route_but_the_health_checks_needs_it(credit_serv
             assert httpx.get(f"{url}/{probe}", timeout=10).status_code == 200
 
 
+def test_the_service_explains_rows_within_its_limit(concrete_served, credit_served):
+    s = concrete_served
+    rows = s.rows(3)
+    answer = s.post("explain", {"rows": rows})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    expected = s.result.deployable().explain(pd.DataFrame(rows))
+    assert body["output"] == expected.output and body["methods"] == expected.methods
+    got = pd.DataFrame([r["contributions"] for r in body["explanations"]])
+    np.testing.assert_allclose(got[list(expected.contributions.columns)].to_numpy(),
+                               expected.contributions.to_numpy(), rtol=1e-6, atol=1e-9)
+    for record in body["explanations"]:
+        total = record["base"] + sum(record["contributions"].values())
+        assert abs(total - record["value"]) < 1e-6 * max(1.0, abs(record["value"]))
+    refused = s.post("explain", {"rows": s.rows(21)})
+    assert refused.status_code == 413 and "at most 20 rows" in refused.json()["error"]
+    refused = s.post("explain?class=x", {"rows": rows})
+    assert refused.status_code == 400 and "for classifiers" in refused.json()["error"]
+    c = credit_served
+    answer = c.post("explain?class=bad", {"rows": c.rows(2)})
+    assert answer.status_code == 200, answer.text
+    assert [r["class"] for r in answer.json()["explanations"]] == ["bad", "bad"]
+    refused = c.post("explain?class=maybe", {"rows": c.rows(2)})
+    assert refused.status_code == 400 and "not one of the classes" in refused.json()["error"]
+
+
 def test_a_regressor_answers_intervals_on_request(concrete_served, credit_served):
     s = concrete_served
     rows = s.rows(20)

@@ -16,6 +16,7 @@ from automl.deployment import build_deployment
 from automl.diagnosis import scored
 from automl.drift_reference import DriftReference
 from automl.errors import ConfigurationError
+from automl.explain import background_rows
 from automl.final_model import build_final_model
 from automl.metrics import Metric, on_labels, resolve_metric
 from automl.model_board import kept_models
@@ -151,7 +152,7 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
         validation=folds.describe(),
         custom_metric=None if metric is None or isinstance(metric, str) else chosen_metric,
         decision=final.decision, conformal=final.conformal,
-        kept_models=kept_models(setup, outcome))
+        kept_models=kept_models(setup, outcome), background=background_rows(X, seed))
     progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})"

@@ -17,6 +17,7 @@ from automl.drift_reference import DriftReference
 from automl.errors import ModelLoadError, ModelVersionWarning
 from automl.intervals import Conformal
 from automl.model_files import (
+    BACKGROUND_FILE,
     BOARD_FILE,
     CLEANING_FILE,
     DEPLOYED_FILE,
@@ -69,9 +70,10 @@ def load(path: str | Path) -> FitResult:
         reference = Reference.load(src)
         summary = DriftReference.load(src)
         deployed = _load_deployed(src / DEPLOYED_FILE)
+        schema = FeatureSchema.load(src)
         board = pd.read_json(src / BOARD_FILE, orient="records")
         result = FitResult(
-            pipeline=pipeline, feature_schema=FeatureSchema.load(src),
+            pipeline=pipeline, feature_schema=schema,
             task=Task(meta["task"]), metric=meta["metric"], leaderboard=board,
             best=meta["best"], best_params=meta["best_params"],
             valid_score=meta["valid_score"], classes=meta["classes"],
@@ -85,7 +87,8 @@ def load(path: str | Path) -> FitResult:
             decision=DecisionThreshold.from_dict(meta["decision"]) if meta.get("decision")
             else None,
             conformal=Conformal.from_dict(meta["conformal"]) if meta.get("conformal")
-            else None)
+            else None,
+            background=_load_background(src / BACKGROUND_FILE, schema))
     except ModelLoadError:
         raise
     except Exception as exc:
@@ -135,6 +138,20 @@ def _load_metric(path: Path) -> Metric | None:
     if not isinstance(metric, Metric):
         raise TypeError(f"{path.name} holds a {type(metric).__name__}, not a Metric")
     return metric
+
+
+def _load_background(path: Path, schema: FeatureSchema) -> pd.DataFrame | None:
+    """The explanations' background saved with the model, checked to be a frame of the
+    schema's columns; None for a model saved without one."""
+    import joblib
+
+    if not path.is_file():
+        return None
+    background = joblib.load(path)
+    expected = [c.name for c in schema.columns]
+    if not isinstance(background, pd.DataFrame) or list(background.columns) != expected:
+        raise TypeError(f"{path.name} is not a frame of the model's columns {expected}")
+    return background
 
 
 def _load_deployed(path: Path) -> Deployment | None:

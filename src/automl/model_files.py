@@ -41,6 +41,8 @@ BOARD_FILE = "leaderboard.json"
 DEPLOYED_FILE = "deployed.joblib"
 #: the fit's own metric (``fit(metric=make_metric(...))``), where it pickles
 METRIC_FILE = "metric.joblib"
+#: the background per-row explanations are measured against (:mod:`automl.explain`)
+BACKGROUND_FILE = "background.joblib"
 _CHUNK = 1 << 20
 
 

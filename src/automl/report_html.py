@@ -18,6 +18,7 @@ from automl import report_plots as plots
 
 if TYPE_CHECKING:
     from automl.evaluation import Evaluation
+    from automl.explain import Explanation
     from automl.result import FitResult
 
 #: leaderboard rows shown as a table
@@ -114,6 +115,22 @@ def _importance(result: FitResult, evaluation: Evaluation | None) -> str:
         "</section>"
 
 
+def _explanations(explanation: Explanation | None) -> str:
+    if explanation is None or explanation.contributions.empty:
+        return ""
+    rows = len(explanation.contributions)
+    summary = plots.importance(explanation.summary(), f"mean |contribution| to "
+                                                      f"{explanation.output}", "explanation")
+    how = ", ".join(f"{method} for {share:.0%} of the weight"
+                    for method, share in explanation.methods.items())
+    return ("<section id='explanations'><h2>Why each prediction</h2>"
+            + _figure(summary, "explanation-summary",
+                      f"mean absolute contribution of each column over {rows} rows ({how})")
+            + _figure(plots.row_contributions(explanation), "explanation-row",
+                      "the first row's prediction, column by column")
+            + "</section>")
+
+
 def _fairness(evaluation: Evaluation | None) -> str:
     if evaluation is None or evaluation.fairness is None:
         return ""
@@ -137,14 +154,16 @@ def _data_report(result: FitResult) -> str:
 
 
 def render(result: FitResult, evaluation: Evaluation | None = None,
-           title: str | None = None) -> str:
-    """The report of ``result`` (and of ``evaluation``, when given) as one HTML page."""
+           title: str | None = None, explanation: Explanation | None = None) -> str:
+    """The report of ``result`` (and of ``evaluation`` and ``explanation``, when given) as one
+    HTML page."""
     title = title or f"automl model report: {result.feature_schema.target}"
     body = (_header(result, title)
             + (_verdict(evaluation) if evaluation is not None else
                "<p class='facts'>No labelled test rows were given: the evaluation, curves and "
                "fairness sections need them (automl report MODEL DATA.csv).</p>")
-            + _fit_section(result) + _importance(result, evaluation) + _fairness(evaluation)
+            + _fit_section(result) + _importance(result, evaluation) + _explanations(explanation)
+            + _fairness(evaluation)
             + _data_report(result))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_escape(title)}</title><style>{PAGE_CSS}</style></head>"
@@ -152,9 +171,9 @@ def render(result: FitResult, evaluation: Evaluation | None = None,
 
 
 def write_report(result: FitResult, path: str | Path, evaluation: Evaluation | None = None,
-                 title: str | None = None) -> Path:
+                 title: str | None = None, explanation: Explanation | None = None) -> Path:
     """Write :func:`render`'s page to ``path`` (parents created); returns the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(result, evaluation, title), encoding="utf-8")
+    out.write_text(render(result, evaluation, title, explanation), encoding="utf-8")
     return out

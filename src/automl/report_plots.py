@@ -18,6 +18,7 @@ from sklearn import metrics as skm
 
 if TYPE_CHECKING:
     from automl.evaluation import Evaluation
+    from automl.explain import Explanation
     from automl.threshold import DecisionThreshold
 
 #: figure size in inches (at 96 px an inch in a browser)
@@ -173,6 +174,26 @@ def residuals(evaluation: Evaluation) -> str | None:
     spread.axhline(0, linestyle="--", color="grey", linewidth=0.8)
     spread.set(xlabel="predicted", ylabel="true - predicted", title="residuals")
     return to_svg(fig, "residuals")
+
+
+def row_contributions(explanation: Explanation, top: int = 12) -> str | None:
+    """The first explained row's largest contributions as bars (positive ones push the output
+    up), from the base to the value explained."""
+    if explanation is None or explanation.contributions.empty:
+        return None
+    row = explanation.contributions.iloc[0]
+    shown = row.reindex(row.abs().sort_values(ascending=False).index[:top])
+    fig = Figure(figsize=(WIDE[0], 0.9 + 0.28 * len(shown)))
+    ax = fig.add_subplot()
+    colours = ["#c00000" if v < 0 else "#2e75b6" for v in shown]
+    ax.barh(range(len(shown)), shown.to_numpy(float), color=colours)
+    ax.set_yticks(range(len(shown)), [str(c) for c in shown.index])
+    ax.invert_yaxis()
+    ax.axvline(0.0, color="grey", linewidth=0.8)
+    ax.set_xlabel(f"contribution to {explanation.output}")
+    ax.set_title(f"base {explanation.base[0]:.4g} + contributions = {explanation.value[0]:.4g}",
+                 fontsize=8)
+    return to_svg(fig, "explanation-row")
 
 
 def importance(table: pd.DataFrame, label: str, name: str, top: int = 15) -> str | None:

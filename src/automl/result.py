@@ -28,6 +28,7 @@ from automl.errors import (
 from automl.intervals import Conformal
 from automl.metrics import get_metric, on_labels, resolve_metric, score_model
 from automl.model_files import (
+    BACKGROUND_FILE,
     BOARD_FILE,
     CLEANING_FILE,
     DEPLOYED_FILE,
@@ -49,9 +50,12 @@ from automl.threshold import DecisionThreshold
 if TYPE_CHECKING:
     from automl.drift_report import DriftReport
     from automl.evaluation import Evaluation
+    from automl.explain import Explanation
 
 #: bumped whenever the saved layout changes; load refuses other formats (3: the manifest)
 FORMAT_VERSION = 3
+#: rows of the report's data whose predictions the report explains
+REPORT_EXPLAINED_ROWS = 10
 
 
 def library_versions() -> dict[str, str]:
@@ -140,6 +144,10 @@ class FitResult:
     #: the search's candidates by "model#trial": (model on the target's scale, held-out
     #: score), for :meth:`leaderboard_on`; in memory only, not saved
     kept_models: dict[str, tuple[Any, float]] = field(default_factory=dict, repr=False)
+    #: training rows, each column shuffled on its own, that :meth:`explain` measures
+    #: contributions against (:func:`automl.explain.background_rows`); saved and carried by
+    #: the Bento, being no training record
+    background: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def scoring_metric(self) -> Metric:
@@ -297,6 +305,24 @@ class FitResult:
         proba = self.pipeline.predict_proba(X) if len(X) else np.empty((0, len(self.classes)))
         return pd.DataFrame(proba, columns=list(self.classes), index=X.index)
 
+    def explain(self, df: pd.DataFrame, *, of_class: Any = None,
+                prepared: bool = False) -> Explanation:
+        """Each input column's contribution to each row's prediction (SHAP values, see
+        :mod:`automl.explain`): for each row, ``base`` plus the contributions is the output
+        explained: a regressor's predicted value (on the log1p scale where the target was
+        fitted there), a classifier's probability of ``of_class`` (default: binary, the second
+        class; multiclass, each row's most probable class). ``prepared`` as for
+        :meth:`predict`. Raises :class:`ConfigurationError` for a model saved without a
+        background (by an earlier automl) or an unknown ``of_class``."""
+        from automl.explain import explain_model
+
+        if self.background is None:
+            raise ConfigurationError("this model keeps no background rows to explain against "
+                                     "(saved by an earlier automl): fit it again")
+        X = df if prepared else self._features(df)
+        return explain_model(self.pipeline, X, self.background, self.task, self.classes,
+                             of_class=of_class)
+
     def score(self, df: pd.DataFrame, metric: str | Metric | Any | None = None) -> float:
         """The metric (the fit's, or the one given, as ``fit(metric=...)`` takes it) on
         labelled data ``df``."""
@@ -358,13 +384,16 @@ class FitResult:
         It always shows the leaderboard, the search's progress, the model's own importances
         (where it has them) and the data report; with labelled rows ``data`` it adds the
         evaluation (see :meth:`evaluate`): the verdict, metrics, ROC and precision-recall
-        curves or residuals, confusion matrix, calibration, permutation importance and, with
-        ``sensitive``, the fairness table. Returns the path written.
+        curves or residuals, confusion matrix, calibration, permutation importance, the
+        contributions of each column to the first rows' predictions (:meth:`explain`) and,
+        with ``sensitive``, the fairness table. Returns the path written.
         """
         from automl.report_html import write_report
 
         evaluation = None if data is None else self.evaluate(data, sensitive=sensitive)
-        return write_report(self, path, evaluation, title)
+        explanation = None if data is None or self.background is None else self.explain(
+            data.head(REPORT_EXPLAINED_ROWS))
+        return write_report(self, path, evaluation, title, explanation)
 
     def drift(self, recent: pd.DataFrame, *, psi_threshold: float = 0.2,
               alpha: float = 0.01) -> DriftReport:
@@ -422,6 +451,8 @@ class FitResult:
             summary.save(out)
         if self.deployed is not None:
             joblib.dump(self.deployed, out / DEPLOYED_FILE)
+        if self.background is not None:
+            joblib.dump(self.background, out / BACKGROUND_FILE)
         self.feature_schema.save(out)
         self.leaderboard.to_json(out / BOARD_FILE, orient="records", indent=2)
         meta = {"format_version": FORMAT_VERSION, "task": self.task.value, "metric": self.metric,

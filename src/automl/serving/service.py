@@ -5,7 +5,9 @@ built) or, for ``bentoml serve automl.serving.service:AutoMLService`` on a devel
 by ``--arg model=TAG`` or the environment variable ``AUTOML_MODEL``.
 
 Routes (the HTTP contract): ``POST /predict`` (a regressor's ``?coverage=0.9`` adds prediction
-intervals), ``POST /predict_proba`` (classifiers),
+intervals), ``POST /predict_proba`` (classifiers), ``POST /explain`` (each column's contribution
+to each prediction, at most :data:`EXPLAIN_ROWS` rows a request; ``?class=LABEL`` picks a
+classifier's class),
 ``GET|POST /metadata``, and ``GET /drift`` (the rows served lately against the training data;
 ``?format=text`` or ``html`` for those forms) or ``POST /drift`` (the rows in the body); BentoML
 adds ``/healthz``, ``/readyz``, ``/livez`` and ``/metrics``.
@@ -67,6 +69,8 @@ WORKERS_VARIABLE = "AUTOML_WORKERS"
 #: bodies up to this many bytes are parsed and checked on the event loop (a single-row request
 #: takes a few hundred); larger ones in a worker thread
 INLINE_BYTES = 16 * 1024
+#: rows one /explain request may ask about: each costs up to a few hundred model calls
+EXPLAIN_ROWS = 20
 _LOG = logging.getLogger("automl.serving")
 
 
@@ -160,6 +164,30 @@ class Predictor:
                 f"number between 0 and 1 such as 0.9")
             raise RequestError(400, [Failure("coverage", "query parameter", raw)],
                                message) from None
+
+    async def explain(self, frame: Any, checked: Any, of_class: str | None = None
+                      ) -> dict[str, Any]:
+        """``{"output", "methods", "explanations": [{"base", "value", "contributions"[,
+        "class"]}, ...]}`` (see :meth:`automl.result.FitResult.explain`), on the model's
+        thread; refuses more than :data:`EXPLAIN_ROWS` rows (413), an unknown class (400) and
+        a model without a background (409)."""
+        if len(checked) > EXPLAIN_ROWS:
+            raise RequestError(413, [], f"/explain takes at most {EXPLAIN_ROWS} rows a request "
+                                        f"(this one has {len(checked)}): send them in parts")
+        if of_class is not None and self.result.classes is None:
+            raise RequestError(400, [Failure("class", "query parameter", of_class)],
+                               f"class= is for classifiers; this model does {self.result.task}")
+        if self.result.background is None:
+            raise RequestError(409, [], "this model keeps no background rows to explain "
+                                        "against (saved by an earlier automl): fit it again")
+        work = partial(self.result.explain, checked, prepared=True, of_class=of_class)
+        try:
+            found = await asyncio.get_running_loop().run_in_executor(self.model_thread, work)
+        except ConfigurationError as exc:
+            raise RequestError(400, [Failure("class", "query parameter", of_class)],
+                               str(exc)) from None
+        return {"output": found.output, "methods": found.methods,
+                "explanations": found.to_records()}
 
     async def predict_proba(self, frame: Any, checked: Any) -> dict[str, Any]:
         """``{"classes": [...], "probabilities": [[...], ...]}``."""
@@ -281,6 +309,8 @@ async def _answer(request: Request, method: str) -> Response:
         call = getattr(predictor, method)
         if method == "predict_proba":
             predictor.refuse_proba()
+        elif method == "explain":
+            call = partial(call, of_class=request.query_params.get("class"))
         else:  # refused before the body is read, like a regressor's /predict_proba
             call = partial(call, coverage=predictor.coverage(
                 request.query_params.get("coverage")))
@@ -303,6 +333,11 @@ async def predict(request: Request) -> Response:
 async def predict_proba(request: Request) -> Response:
     """POST /predict_proba."""
     return await _answer(request, "predict_proba")
+
+
+async def explain(request: Request) -> Response:
+    """POST /explain."""
+    return await _answer(request, "explain")
 
 
 async def drift(request: Request) -> Response:
@@ -337,7 +372,8 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return _json({"error": message, "failures": []}, 500)
 
 
-_ROUTES = {"/predict": ["POST"], "/predict_proba": ["POST"], "/metadata": ["GET", "POST"],
+_ROUTES = {"/predict": ["POST"], "/predict_proba": ["POST"], "/explain": ["POST"],
+           "/metadata": ["GET", "POST"],
            "/drift": ["GET", "POST"]}
 
 
@@ -365,7 +401,7 @@ class _Unknown(Route):
 
 
 _HANDLERS = {"/predict": predict, "/predict_proba": predict_proba, "/metadata": metadata,
-             "/drift": drift}
+             "/drift": drift, "/explain": explain}
 app = Starlette(routes=[
     *(Route(path, handler, methods=_ROUTES[path]) for path, handler in _HANDLERS.items()),
     _Unknown(),
