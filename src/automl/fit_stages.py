@@ -3,7 +3,9 @@ point and documents each argument."""
 
 from __future__ import annotations
 
+import copy
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from automl.drift_reference import DriftReference
 from automl.errors import ConfigurationError
 from automl.explain import background_rows
 from automl.final_model import build_final_model
+from automl.fit_extra import Continuation
 from automl.metrics import Metric, on_labels, resolve_metric
 from automl.model_board import kept_models
 from automl.pipeline import unprepared_kinds
@@ -37,7 +40,8 @@ from automl.reference import Reference
 from automl.result import FitResult, make_leaderboard
 from automl.scale_choice import PROBE_SHARE, choose_scale, probe_for
 from automl.schema import FeatureSchema
-from automl.search import run_search
+from automl.search import SearchSetup, searched, start_search
+from automl.search_records import SearchOutcome
 from automl.search_settings import SearchSettings
 from automl.selection import select_models, select_tuner
 from automl.specs import CleanContext, Task
@@ -111,58 +115,99 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
                  f"{len(profile.features)} features, models {sorted(setup.models)}"
                  f"{'' if scale_choice is None else ', ' + scale_choice.describe()}")
     hard_deadline = started + time_budget * (1 + OVERRUN_FRACTION)
+    finishing = Finishing(setup, folds, X, y_target, X_all, y_all, profile, schema, cleaning,
+                          copy.deepcopy(report), chosen_metric,
+                          None if metric is None or isinstance(metric, str) else chosen_metric,
+                          ensemble, decision, infer_limit, seed)
     with progress:  # the live bar, in a terminal or a notebook
         if shared is None:
-            outcome = run_search(setup, folds, deadline=deadline, hard_deadline=hard_deadline,
-                                 n_trials=n_trials, progress=progress)
+            search = start_search(setup, folds, deadline=deadline, hard_deadline=hard_deadline,
+                                  n_trials=n_trials, progress=progress)
+            outcome = searched(search)
         else:
             from automl.distributed.leader import package_for, run_shared_search
 
+            search = None  # the study lives in the storage: resume=True continues it
             outcome = run_shared_search(shared, setup,
                                         package_for(settings, cleaning, target_scale, folds),
                                         deadline=deadline, hard_deadline=hard_deadline,
                                         progress=progress)
-        if outcome.interrupted:  # the user asked for what there is now
-            deadline = hard_deadline = time.monotonic()
-        final = build_final_model(setup, outcome, X_all, y_all, deadline, ensemble=ensemble,
-                                  decision=decision)
-        if final.ensemble_record is not None:
-            final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
-        # the last step: it may use the overrun the budget allows
-        deployed = build_deployment(setup, outcome, final, X_all, y_all, hard_deadline,
-                                    infer_limit, decision)
+        result = finish_fit(finishing, outcome, started, deadline, hard_deadline, progress)
+    result.continuation = None if search is None else Continuation(search, finishing)
+    notify("on_fit_end", result=result)
+    return result
+
+
+@dataclass
+class Finishing:
+    """What the stages after the search need, kept with the result so that
+    ``FitResult.fit_extra`` can finish a longer search the same way: the report is the one
+    from before the search's notes."""
+
+    setup: SearchSetup
+    folds: Validation
+    X: pd.DataFrame
+    y_target: np.ndarray
+    X_all: pd.DataFrame
+    y_all: np.ndarray
+    profile: Profile
+    schema: FeatureSchema
+    cleaning: Cleaning
+    report: DataReport
+    metric: Metric
+    custom_metric: Metric | None
+    ensemble: bool
+    decision: Metric | None
+    infer_limit: float | None
+    seed: int
+
+
+def finish_fit(f: Finishing, outcome: SearchOutcome, started: float, deadline: float,
+               hard_deadline: float, progress: Progress) -> FitResult:
+    """The model a finished search returns: the final model and the deployed one, scored,
+    reported and wrapped in a :class:`FitResult` (its budget counted from ``started``)."""
+    setup, task, scoring = f.setup, f.setup.task, f.setup.metric
+    if outcome.interrupted:  # the user asked for what there is now
+        deadline = hard_deadline = time.monotonic()
+    final = build_final_model(setup, outcome, f.X_all, f.y_all, deadline, ensemble=f.ensemble,
+                              decision=f.decision)
+    if final.ensemble_record is not None:
+        final.ensemble_record.ended_seconds = round(time.monotonic() - started, 3)
+    # the last step: it may use the overrun the budget allows
+    deployed = build_deployment(setup, outcome, final, f.X_all, f.y_all, hard_deadline,
+                                f.infer_limit, f.decision)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
         scoring, task, outcome.y_valid, final.valid_prediction)
-    report.add(chosen_options(final, outcome, setup, X)
+    report = copy.deepcopy(f.report)
+    target = f.schema.target
+    report.add(chosen_options(final, outcome, setup, f.X)
                + calibration_notes(final.calibration, target)
                + threshold_notes(final.decision, target))
-    reference = Reference.sample(X, y_target, task, final.valid_prediction, seed)
+    reference = Reference.sample(f.X, f.y_target, task, final.valid_prediction, f.seed)
+    classes = f.profile.classes
     result = FitResult(
-        pipeline=final.model, feature_schema=schema, task=task, metric=chosen_metric.name,
-        leaderboard=make_leaderboard(rows, chosen_metric.name, chosen_metric.greater_is_better,
+        pipeline=final.model, feature_schema=f.schema, task=task, metric=f.metric.name,
+        leaderboard=make_leaderboard(rows, f.metric.name, f.metric.greater_is_better,
                                      deployed),
         best=final.name, best_params=final.params, valid_score=final.valid_score,
-        classes=profile.classes, refitted=final.refitted,
-        fit_seconds=time.monotonic() - started,
-        dropped_columns={**report.reasons("dropped"), **profile.dropped},
-        cleaning=cleaning, data_report=report, held_out=held_out,
+        classes=classes, refitted=final.refitted, fit_seconds=time.monotonic() - started,
+        dropped_columns={**report.reasons("dropped"), **f.profile.dropped},
+        cleaning=f.cleaning, data_report=report, held_out=held_out,
         reference=reference, deployed=deployed,
-        drift_summary=DriftReference.of(reference, schema, task, profile.classes),
-        validation=folds.describe(),
-        custom_metric=None if metric is None or isinstance(metric, str) else chosen_metric,
+        drift_summary=DriftReference.of(reference, f.schema, task, classes),
+        validation=f.folds.describe(), custom_metric=f.custom_metric,
         decision=final.decision, conformal=final.conformal,
-        kept_models=kept_models(setup, outcome), background=background_rows(X, seed))
-    progress.say(f"best: {result.best} {chosen_metric.name}={result.valid_score:.5g} "
+        kept_models=kept_models(setup, outcome), background=background_rows(f.X, f.seed))
+    progress.say(f"best: {result.best} {f.metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})"
                  + ("" if final.calibration is None else f"; {final.calibration.describe()}")
                  + ("" if final.decision is None else f"; {final.decision.describe()}"))
     if deployed is not None:
         progress.say(f"deployed: {' + '.join(deployed.params)} "
-                     f"{chosen_metric.name}={deployed.valid_score:.5g}, "
+                     f"{f.metric.name}={deployed.valid_score:.5g}, "
                      f"{deployed.seconds_per_row * 1000:.2f} ms per row")
-    notify("on_fit_end", result=result)
     return result
 
 

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from automl.drift_report import DriftReport
     from automl.evaluation import Evaluation
     from automl.explain import Explanation
+    from automl.fit_extra import Continuation
 
 #: bumped whenever the saved layout changes; load refuses other formats (3: the manifest)
 FORMAT_VERSION = 3
@@ -148,6 +149,8 @@ class FitResult:
     #: contributions against (:func:`automl.explain.background_rows`); saved and carried by
     #: the Bento, being no training record
     background: pd.DataFrame | None = field(default=None, repr=False)
+    #: the search as it ended, for :meth:`fit_extra`; in memory only, not saved
+    continuation: Continuation | None = field(default=None, repr=False, compare=False)
 
     @property
     def scoring_metric(self) -> Metric:
@@ -304,6 +307,25 @@ class FitResult:
         X = df if prepared else self._features(df)
         proba = self.pipeline.predict_proba(X) if len(X) else np.empty((0, len(self.classes)))
         return pd.DataFrame(proba, columns=list(self.classes), index=X.index)
+
+    def fit_extra(self, time_budget: float, *, n_trials: int | None = None,
+                  verbose: int = 1) -> FitResult:
+        """Go on with this fit's search for ``time_budget`` more seconds (or ``n_trials`` more
+        trials), keeping every finished trial, then choose, refit and deploy the model again
+        as ``fit`` does (:mod:`automl.fit_extra`). This result becomes the longer search's and
+        is returned, as AutoGluon's ``fit_extra`` does. Raises :class:`ConfigurationError` for
+        a result whose search is not in this process: a loaded model, or a search shared
+        through a storage (continue that with ``fit(storage=..., resume=True)``)."""
+        from dataclasses import fields
+
+        if self.continuation is None:
+            raise ConfigurationError("only a result fitted in this process keeps its search: "
+                                     "a loaded model cannot go on (fit it again), and a shared "
+                                     "search goes on with fit(storage=..., resume=True)")
+        longer = self.continuation.extend(time_budget, n_trials, verbose, self.fit_seconds)
+        for f in fields(self):
+            setattr(self, f.name, getattr(longer, f.name))
+        return self
 
     def explain(self, df: pd.DataFrame, *, of_class: Any = None,
                 prepared: bool = False) -> Explanation:

@@ -97,7 +97,11 @@ class SearchSetup:
         return None
 
 
-class _Search:
+class Search:
+    """One search's state: the study, the outcome so far, the sample ladder and the models
+    that ran out of time. :func:`run_search` runs one to its deadline; :meth:`extend` gives
+    it more time (``FitResult.fit_extra``)."""
+
     def __init__(self, setup: SearchSetup, validation: Validation, deadline: float,
                  hard_deadline: float, n_trials: int | None, progress: Progress,
                  study: optuna.Study | None = None, shared: SharedSearch | None = None) -> None:
@@ -117,6 +121,14 @@ class _Search:
             len(first.y_train))
         self.timed_out: dict[str, int] = {}
         self.picks = EnsemblePicks(setup.metric, setup.task, self.outcome.y_valid)
+
+    def extend(self, deadline: float, hard_deadline: float, n_trials: int | None,
+               progress: Progress) -> None:
+        """Set this finished search to go on until ``deadline`` (or ``n_trials`` more
+        trials), shown on ``progress``; :func:`searched` then runs it."""
+        self.deadline, self.hard_deadline, self.progress = deadline, hard_deadline, progress
+        self.n_trials = None if n_trials is None else len(self.outcome.trials) + n_trials
+        self.outcome.interrupted = False
 
     def reserve(self) -> float:
         """Seconds kept back for refitting the current best on all rows (for bags of fold
@@ -388,7 +400,6 @@ class _Search:
                task=self.setup.task.value)
 
 
-@quiet_optuna()
 def run_search(setup: SearchSetup, validation: Validation, *, deadline: float,
                hard_deadline: float, n_trials: int | None, progress: Progress,
                study: optuna.Study | None = None,
@@ -400,9 +411,26 @@ def run_search(setup: SearchSetup, validation: Validation, *, deadline: float,
     With a ``study`` and ``shared`` (a search shared with other processes), ``n_trials``
     counts every process's trials and an outcome without a best is returned as it is: the
     others' trials may have one."""
-    outcome = _Search(setup, validation, deadline, hard_deadline, n_trials, progress, study,
-                      shared).run()
-    if outcome.best is None and shared is None:
+    return searched(start_search(setup, validation, deadline=deadline,
+                                 hard_deadline=hard_deadline, n_trials=n_trials,
+                                 progress=progress, study=study, shared=shared))
+
+
+@quiet_optuna()
+def start_search(setup: SearchSetup, validation: Validation, *, deadline: float,
+                 hard_deadline: float, n_trials: int | None, progress: Progress,
+                 study: optuna.Study | None = None,
+                 shared: SharedSearch | None = None) -> Search:
+    """A search not yet run: :func:`searched` runs it; :func:`run_search` does both."""
+    return Search(setup, validation, deadline, hard_deadline, n_trials, progress, study,
+                  shared)
+
+
+@quiet_optuna()
+def searched(search: Search) -> SearchOutcome:
+    """Run ``search`` (as :func:`run_search` says) and return its outcome."""
+    outcome = search.run()
+    if outcome.best is None and search.shared is None:
         raise SearchError(no_model_message(outcome.trials))
     return outcome
 
