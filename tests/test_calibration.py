@@ -1,6 +1,7 @@
-"""Temperature scaling of a classifier's probabilities: fitted on held-out predictions, applied
-only where its cross-fitted log loss is better, carried by the returned, deployed, saved and
-served model alike, and never changing a predicted class."""
+"""Calibration of a classifier's probabilities (temperature scaling, Platt's sigmoid, isotonic
+regression): fitted on held-out predictions, applied only where its cross-fitted log loss is
+better, carried by the returned, deployed, saved and served model alike, and keeping the
+model's ranking (temperature scaling: its predicted classes too)."""
 
 from __future__ import annotations
 
@@ -121,3 +122,48 @@ def test_a_regression_fit_is_not_calibrated(concrete):
                         seed=0, verbose=0)
     assert not [e for e in result.data_report.entries if e.action == "calibrated"]
     assert result.deployed is None or result.deployed.calibration is None
+
+
+def _binary(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """True second-class probabilities and class numbers drawn from them."""
+    rng = np.random.default_rng(seed)
+    p = 1 / (1 + np.exp(-rng.normal(0, 2, rows)))
+    return p, (rng.random(rows) < p).astype(int)
+
+
+@pytest.mark.parametrize(("distort", "expected"), [
+    # a shifted log-odds: one temperature cannot undo it, Platt scaling can exactly
+    (lambda p: 1 / (1 + np.exp(-(np.log(p / (1 - p)) + 2))), {"sigmoid"}),
+    # a bend no straight line in the log-odds follows
+    (lambda p: p ** 4, {"sigmoid", "isotonic"}),
+])
+def test_a_distortion_temperature_cannot_mend_takes_another_mapping(distort, expected):
+    p, y = _binary(4000, 0)
+    proba = np.column_stack([1 - distort(p), distort(p)])
+    decision, _ = calibrate(proba, y, seed=0)
+    assert decision is not None and decision.applied and decision.method in expected
+    assert decision.tried[decision.method] < decision.tried["temperature"]
+    assert f"by {decision.method} regression" in decision.describe()
+    # on rows it never saw, the calibrated probabilities lose less than the distorted ones
+    fresh, y_fresh = _binary(4000, 1)
+    distorted = np.column_stack([1 - distort(fresh), distort(fresh)])
+    mended = decision.wrap(_Fixed(distorted)).predict_proba(None)
+    rows = np.arange(len(y_fresh))
+    assert (-np.log(mended[rows, y_fresh]).mean()
+            < -np.log(distorted[rows, y_fresh]).mean() - 0.02)
+    np.testing.assert_allclose(mended.sum(axis=1), 1.0)
+    # ranking kept: the ROC AUC of the mended probabilities is the distorted ones'
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(y_fresh, mended[:, 1]) == pytest.approx(
+        roc_auc_score(y_fresh, distorted[:, 1]), abs=1e-9)
+
+
+class _Fixed:
+    """A "model" that answers the same probabilities whatever it is asked."""
+
+    def __init__(self, proba: np.ndarray) -> None:
+        self.proba = proba
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        return self.proba

@@ -10,10 +10,16 @@ sharpens, above 1 softens. One parameter cannot over-fit the held-out rows the w
 regression can on a few hundred of them, and it never changes which class is most probable, so
 accuracy, F1 and a binary ROC AUC are untouched.
 
-Whether it is applied is decided on evidence: ``T`` is fitted on one half of the held-out rows (out
-of fold with cross-validation) and scored on the other, and the other way round. The probabilities
-are rescaled only where this cross-fitted log loss beats the uncalibrated one; the ``T`` kept is
-then the one fitted on all of them. The cross-fitted predictions stand in for the held-out ones
+Two more mappings are tried beside it, as scikit-learn's ``CalibratedClassifierCV`` offers them:
+``sigmoid`` (Platt scaling: a logistic regression on the second class's log-odds, binary only)
+and ``isotonic`` (a non-decreasing step function of each class's probability, the rows then
+normalised again; flexible enough to mend any monotone distortion, and to over-fit a few hundred
+rows, which the cross-fitting below shows).
+
+Which one, if any, is applied is decided on evidence: each is fitted on one half of the held-out
+rows (out of fold with cross-validation) and scored on the other, and the other way round. The
+one with the lowest cross-fitted log loss is applied where that beats the uncalibrated log loss;
+it is then fitted again on all of them. The cross-fitted predictions stand in for the held-out ones
 afterwards (the held-out score, the drift reference), so that no figure the fit reports is scored on
 the rows its ``T`` was fitted on.
 """
@@ -35,26 +41,47 @@ TEMPERATURE_RANGE = (0.05, 20.0)
 MIN_ROWS = 20
 #: a probability is kept at least this far from 0 before its logarithm is taken
 _FLOOR = 1e-15
+#: the share of an isotonic calibration's output that is the uncalibrated probability
+_TIE_BREAK = 1e-6
+
+
+#: the mappings tried, in the order ties go
+METHODS = ("temperature", "sigmoid", "isotonic")
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """What temperature scaling did: the ``temperature`` applied (1.0: none), the held-out log
-    loss without it (``before``) and with it cross-fitted (``after``), and whether it was
-    applied (``after`` below ``before``)."""
+    """What calibration did: the ``method`` chosen (the best cross-fitted of
+    :data:`METHODS`), the held-out log loss without it (``before``) and with it cross-fitted
+    (``after``), whether it was applied (``after`` below ``before``), the ``temperature``
+    (1.0 unless temperature scaling was applied), the fitted ``mapping`` of sigmoid or isotonic
+    calibration, and each method's cross-fitted log loss (``tried``)."""
 
     temperature: float
     before: float
     after: float
     applied: bool
+    method: str = "temperature"
+    mapping: Any = None
+    tried: dict[str, float] | None = None
 
     def describe(self) -> str:
         """A few words for the progress display and the data report."""
+        tried = ", ".join(f"{m} {v:.4g}" for m, v in (self.tried or {}).items())
         if not self.applied:
-            return (f"probabilities left as they are: temperature scaling did not lower the "
-                    f"held-out log loss ({self.before:.4g}, cross-fitted {self.after:.4g})")
-        return (f"probabilities temperature-scaled (T={self.temperature:.3g}): held-out log "
-                f"loss {self.before:.4g} before, {self.after:.4g} after (cross-fitted)")
+            return (f"probabilities left as they are: no calibration lowered the held-out log "
+                    f"loss ({self.before:.4g}; cross-fitted {tried or self.after})")
+        how = (f"temperature-scaled (T={self.temperature:.3g})" if self.method == "temperature"
+               else f"calibrated by {self.method} regression")
+        return (f"probabilities {how}: held-out log loss {self.before:.4g} before, "
+                f"{self.after:.4g} after (cross-fitted; {tried})")
+
+    def wrap(self, model: Any) -> Any:
+        """``model`` with this calibration applied to its probabilities (itself where none
+        was applied)."""
+        if not self.applied:
+            return model
+        return CalibratedModel(model, self.temperature, self.mapping)
 
 
 def scaled(proba: np.ndarray, temperature: float) -> np.ndarray:
@@ -80,42 +107,133 @@ def fit_temperature(proba: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(found.x))
 
 
+class _Temperature:
+    def __init__(self, proba: np.ndarray, y: np.ndarray) -> None:
+        self.temperature = fit_temperature(proba, y)
+
+    def apply(self, proba: np.ndarray) -> np.ndarray:
+        return scaled(proba, self.temperature)
+
+
+class SigmoidMapping:
+    """Platt scaling of a binary classifier: the second class's probability through a
+    logistic regression on its log-odds."""
+
+    def __init__(self, proba: np.ndarray, y: np.ndarray) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        fitted = LogisticRegression(C=1e6).fit(_logit(proba), y)
+        # a slope below zero would turn the model's ranking round: such a model is left
+        self.fitted = fitted if fitted.coef_[0, 0] > 0 else None
+
+    def apply(self, proba: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities for the probability matrix ``proba``."""
+        if self.fitted is None:
+            return proba
+        second = self.fitted.predict_proba(_logit(proba))[:, 1]
+        return np.column_stack([1.0 - second, second])
+
+
+class IsotonicMapping:
+    """Isotonic calibration: each class's probability through a non-decreasing step function
+    fitted to whether the row is of that class (the second class's alone for a binary
+    classifier), the rows normalised again."""
+
+    def __init__(self, proba: np.ndarray, y: np.ndarray) -> None:
+        from sklearn.isotonic import IsotonicRegression
+
+        columns = [1] if proba.shape[1] == 2 else range(proba.shape[1])
+        self.steps = {k: IsotonicRegression(y_min=_FLOOR, y_max=1 - _FLOOR,
+                                            out_of_bounds="clip").fit(proba[:, k], y == k)
+                      for k in columns}
+
+    def apply(self, proba: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities for the probability matrix ``proba``."""
+        if set(self.steps) == {1}:
+            second = self._step(1, proba[:, 1])
+            return np.column_stack([1.0 - second, second])
+        out = np.column_stack([self._step(k, proba[:, k]) for k in sorted(self.steps)])
+        return out / out.sum(axis=1, keepdims=True)
+
+    def _step(self, k: int, p: np.ndarray) -> np.ndarray:
+        # a step function ties rows the model ranked apart, which would lower a ranking
+        # metric (ROC AUC): a millionth of the probability itself keeps the order
+        return (1 - _TIE_BREAK) * self.steps[k].predict(p) + _TIE_BREAK * p
+
+
+def _logit(proba: np.ndarray) -> np.ndarray:
+    p = np.clip(proba[:, 1], _FLOOR, 1 - _FLOOR)
+    return np.log(p / (1 - p)).reshape(-1, 1)
+
+
+_MAPPINGS: dict[str, Any] = {"temperature": _Temperature, "sigmoid": SigmoidMapping,
+                             "isotonic": IsotonicMapping}
+
+
 def calibrate(proba: np.ndarray, y: np.ndarray, seed: int
               ) -> tuple[Calibration | None, np.ndarray]:
-    """Decide on temperature scaling from held-out probabilities ``proba`` and class numbers
-    ``y`` (see the module's text). Returns the decision (None where there are too few rows,
-    or no probabilities to scale) and the held-out probabilities to report from then on: the
-    cross-fitted ones where scaling is applied, else ``proba`` itself."""
+    """Decide on calibration from held-out probabilities ``proba`` and class numbers ``y``
+    (see the module's text). Returns the decision (None where there are too few rows, or no
+    probabilities to map) and the held-out probabilities to report from then on: the
+    cross-fitted ones where a mapping is applied, else ``proba`` itself."""
     proba, y = np.asarray(proba, dtype=float), np.asarray(y, dtype=int)
     if proba.ndim != 2 or proba.shape[1] < 2 or len(y) < MIN_ROWS:
         return None, proba
     halves = np.random.default_rng(seed).permutation(len(y)) % 2 == 0
-    crossed = np.empty_like(proba)
-    for half in (halves, ~halves):
-        crossed[half] = scaled(proba[half], fit_temperature(proba[~half], y[~half]))
-    before, after = _log_loss(proba, y), _log_loss(crossed, y)
+    if len(set(y[halves])) < 2 or len(set(y[~halves])) < 2:
+        return None, proba
+    before = _log_loss(proba, y)
+    tried: dict[str, float] = {}
+    crossed: dict[str, np.ndarray] = {}
+    for method in METHODS:
+        if method == "sigmoid" and proba.shape[1] != 2:
+            continue
+        out = np.empty_like(proba)
+        for half in (halves, ~halves):
+            out[half] = _MAPPINGS[method](proba[~half], y[~half]).apply(proba[half])
+        crossed[method], tried[method] = out, round(_log_loss(out, y), 6)
+    method = min(tried, key=lambda m: (tried[m], METHODS.index(m)))
+    after = tried[method]
     if not after < before:
-        return Calibration(1.0, before, after, False), proba
-    return Calibration(fit_temperature(proba, y), before, after, True), crossed
+        return Calibration(1.0, before, after, False, method, None, tried), proba
+    fitted = _MAPPINGS[method](proba, y)
+    if method == "temperature":
+        return Calibration(fitted.temperature, before, after, True, method, None,
+                           tried), crossed[method]
+    return Calibration(1.0, before, after, True, method, fitted, tried), crossed[method]
 
 
 class CalibratedModel(ModelWrapper):
-    """A fitted classifier whose probabilities are rescaled to ``temperature``; its predicted
-    classes are the wrapped model's own (rescaling keeps the most probable class)."""
+    """A fitted classifier whose probabilities are rescaled to ``temperature``, or put through
+    a sigmoid or isotonic ``mapping``. Its predicted classes are the wrapped model's own where
+    temperature scaling is applied (which keeps the most probable class), else the most
+    probable calibrated class."""
 
-    def __init__(self, model: Any, temperature: float) -> None:
-        self.model, self.temperature = model, float(temperature)
+    def __init__(self, model: Any, temperature: float, mapping: Any = None) -> None:
+        self.model, self.temperature, self.mapping = model, float(temperature), mapping
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """The wrapped model's class probabilities at :attr:`temperature`."""
-        return scaled(np.asarray(self.model.predict_proba(X), dtype=float), self.temperature)
+        """The wrapped model's class probabilities, calibrated."""
+        proba = np.asarray(self.model.predict_proba(X), dtype=float)
+        mapping = getattr(self, "mapping", None)  # absent from models saved before it
+        return scaled(proba, self.temperature) if mapping is None else mapping.apply(proba)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The wrapped model's predicted classes."""
-        return self.model.predict(X)
+        """The most probable class."""
+        if getattr(self, "mapping", None) is None:
+            return self.model.predict(X)
+        return np.argmax(self.predict_proba(X), axis=1)
+
+    @property
+    def changes_probabilities(self) -> bool:
+        """Whether the probabilities differ from the wrapped model's."""
+        return getattr(self, "mapping", None) is not None or self.temperature != 1.0
 
     def __repr__(self) -> str:
-        return f"CalibratedModel({self.model!r}, temperature={self.temperature:.3g})"
+        mapping = getattr(self, "mapping", None)
+        how = (f"temperature={self.temperature:.3g}" if mapping is None
+               else type(mapping).__name__)
+        return f"CalibratedModel({self.model!r}, {how})"
 
 
 def unwrapped(model: Any) -> Any:

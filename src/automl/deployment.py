@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from automl.calibration import CalibratedModel, Calibration, calibrate, unwrapped
+from automl.calibration import Calibration, calibrate, unwrapped
 from automl.compiled import SMALL_FRAME, compile_pipeline
 from automl.diagnosis import Scored, scored, skill
 from automl.ensemble import WeightedEnsemble, prediction_score, select
@@ -108,6 +108,8 @@ class Deployment:
                 "collapsed": self.collapsed, "refitted": self.refitted,
                 "temperature": None if self.calibration is None
                 else self.calibration.temperature,
+                "calibration": None if self.calibration is None or not self.calibration.applied
+                else self.calibration.method,
                 "threshold": None if self.decision is None or not self.decision.applied
                 else self.decision.threshold,
                 "member_ms_per_row": {k: round(v * 1000, 3)
@@ -185,8 +187,8 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     decision = None
     if proba:  # as the full model's probabilities are (see automl.final_model)
         calibration, blend = calibrate(blend, outcome.y_valid, setup.seed)
-        if calibration is not None and calibration.applied:
-            model = CalibratedModel(model, calibration.temperature)
+        if calibration is not None:
+            model = calibration.wrap(model)
         model, decision = thresholded(model, decision_metric, blend, outcome.y_valid,
                                       setup.seed)
     return Deployment(model, {name[n]: round(w, 4) for n, w in chosen.items()}, score,

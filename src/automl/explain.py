@@ -22,7 +22,7 @@ explained one by one and their contributions added with the members' weights:
 
 A member is taken as exact only after its contributions are checked to add up to its own output
 on the rows explained; one that does not goes to the permutation explainer. A classifier whose
-probabilities are temperature-scaled is not a weighted sum of its members: it is explained whole
+probabilities are recalibrated is not a weighted sum of its members: it is explained whole
 by the permutation explainer.
 
 The background is :data:`BACKGROUND_ROWS` training rows with each column shuffled on its own
@@ -176,7 +176,7 @@ def _plain(value: Any) -> Any:
 
 def _calibrated(model: Any) -> bool:
     while isinstance(model, ModelWrapper | ScaledTargetModel):
-        if isinstance(model, CalibratedModel) and model.temperature != 1.0:
+        if isinstance(model, CalibratedModel) and model.changes_probabilities:
             return True
         model = model.model
     return False

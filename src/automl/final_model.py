@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from automl.calibration import CalibratedModel, Calibration, calibrate
+from automl.calibration import Calibration, calibrate
 from automl.ensemble import ENSEMBLE_NAME, WeightedEnsemble, select
 from automl.fitting import fit_pipeline
 from automl.intervals import Conformal, conformal_from
@@ -96,8 +96,8 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
         assert outcome.y_valid is not None
         final.calibration, final.valid_prediction = calibrate(
             final.valid_prediction, outcome.y_valid, setup.seed)
-        if final.calibration is not None and final.calibration.applied:
-            final.model = CalibratedModel(final.model, final.calibration.temperature)
+        if final.calibration is not None:
+            final.model = final.calibration.wrap(final.model)
         final.model, final.decision = thresholded(final.model, decision,
                                                   final.valid_prediction, outcome.y_valid,
                                                   setup.seed)
