@@ -91,7 +91,7 @@ def test_the_guides_examples_run(capsys):
 
     guide = (Path(__file__).parents[1] / "docs" / "guide" / "decide.md").read_text()
     blocks = [b.split("```", 1)[0] for b in guide.split("```python\n")[1:]]
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     for block in blocks:
         exec(compile(block.replace("time_budget=10", "time_budget=5")
                      .replace('validation="cv", ', ""), "decide.md", "exec"), {})
@@ -99,3 +99,6 @@ def test_the_guides_examples_run(capsys):
     assert "metric=roc_auc: chose" in out and "metric=cost: chose" in out
     assert "decision threshold" in out and "at the more probable class" in out
     assert "of the test rows inside their 90 % interval" in out
+    weighted, plain = (float(line.rsplit(" ", 1)[1]) for line in out.splitlines()
+                       if "cost-weighted test accuracy" in line)
+    assert weighted > plain

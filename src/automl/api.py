@@ -30,6 +30,7 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
         ensemble: bool = True, validation: str = "auto", groups: str | None = None,
         time_column: str | None = None, tuning_data: pd.DataFrame | None = None,
         decision_metric: str | Metric | Any | None = None, country: str | None = None,
+        sample_weight: str | Any | None = None,
         disable: list[str] | None = None, enable: list[str] | None = None,
         verbose: int = 1, storage: str | None = None, study_name: str | None = None,
         resume: bool = False, share: str | None = None,
@@ -69,6 +70,13 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
       target): they score every trial, pick the ensemble and calibrate it, in place of a split
       of ``df``; they are cleaned as any frame to predict, and the winner is refitted on both.
       Not with ``validation="cv"``, ``groups`` or ``time_column``.
+    - ``sample_weight``: a column of row weights, or an array of one weight per row
+      (non-negative numbers, not all zero): every model whose ``fit`` takes weights is fitted
+      with them, and the trials, the ensemble selection and the held-out score are weighted
+      (see :mod:`automl.weights`); the data report names the models fitted unweighted. The
+      column is not a feature; :meth:`FitResult.score` weighs test rows by it where they have
+      it. Not with ``storage`` or ``tuning_data``; a weighted fit does not oversample rare
+      classes.
     - ``decision_metric``: binary only: a metric of labels ("balanced_accuracy", "f1_macro",
       a cost from :func:`automl.make_metric`) for which the threshold on the second class's
       probability is tuned on the held-out probabilities, in place of predicting the more
@@ -115,6 +123,7 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
                    ensemble=ensemble, validation=validation, groups=groups,
                    time_column=time_column, tuning_data=tuning_data,
                    decision_metric=decision_metric, country=country,
+                   sample_weight=sample_weight,
                    disable=disable, enable=enable, verbose=verbose, storage=storage,
                    study_name=study_name, resume=resume, share=share,
                    infer_limit=infer_limit)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from automl.metrics import METRICS
+from automl.metrics import METRICS, metric_score
 from automl.model_wrapper import ModelWrapper
 from automl.target_transform import ScaledTargetModel
 
@@ -92,24 +92,25 @@ def scaled(proba: np.ndarray, temperature: float) -> np.ndarray:
     return weights / weights.sum(axis=1, keepdims=True)
 
 
-def _log_loss(proba: np.ndarray, y: np.ndarray) -> float:
-    return float(METRICS["log_loss"].fn(y, proba))
+def _log_loss(proba: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
+    return float(metric_score(METRICS["log_loss"], y, proba, w))
 
 
-def fit_temperature(proba: np.ndarray, y: np.ndarray) -> float:
+def fit_temperature(proba: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
     """The temperature in :data:`TEMPERATURE_RANGE` that minimises the log loss of ``proba``
-    against the class numbers ``y`` (bounded search over its logarithm)."""
+    against the class numbers ``y``, rows weighted by ``w`` (bounded search over its
+    logarithm)."""
     from scipy.optimize import minimize_scalar
 
     low, high = np.log(TEMPERATURE_RANGE)
-    found = minimize_scalar(lambda t: _log_loss(scaled(proba, float(np.exp(t))), y),
+    found = minimize_scalar(lambda t: _log_loss(scaled(proba, float(np.exp(t))), y, w),
                             bounds=(low, high), method="bounded")
     return float(np.exp(found.x))
 
 
 class _Temperature:
-    def __init__(self, proba: np.ndarray, y: np.ndarray) -> None:
-        self.temperature = fit_temperature(proba, y)
+    def __init__(self, proba: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
+        self.temperature = fit_temperature(proba, y, w)
 
     def apply(self, proba: np.ndarray) -> np.ndarray:
         return scaled(proba, self.temperature)
@@ -119,10 +120,10 @@ class SigmoidMapping:
     """Platt scaling of a binary classifier: the second class's probability through a
     logistic regression on its log-odds."""
 
-    def __init__(self, proba: np.ndarray, y: np.ndarray) -> None:
+    def __init__(self, proba: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> None:
         from sklearn.linear_model import LogisticRegression
 
-        fitted = LogisticRegression(C=1e6).fit(_logit(proba), y)
+        fitted = LogisticRegression(C=1e6).fit(_logit(proba), y, sample_weight=w)
         # a slope below zero would turn the model's ranking round: such a model is left
         self.fitted = fitted if fitted.coef_[0, 0] > 0 else None
 
@@ -139,12 +140,13 @@ class IsotonicMapping:
     fitted to whether the row is of that class (the second class's alone for a binary
     classifier), the rows normalised again."""
 
-    def __init__(self, proba: np.ndarray, y: np.ndarray) -> None:
+    def __init__(self, proba: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> None:
         from sklearn.isotonic import IsotonicRegression
 
         columns = [1] if proba.shape[1] == 2 else range(proba.shape[1])
         self.steps = {k: IsotonicRegression(y_min=_FLOOR, y_max=1 - _FLOOR,
-                                            out_of_bounds="clip").fit(proba[:, k], y == k)
+                                            out_of_bounds="clip").fit(proba[:, k], y == k,
+                                                                      sample_weight=w)
                       for k in columns}
 
     def apply(self, proba: np.ndarray) -> np.ndarray:
@@ -170,19 +172,21 @@ _MAPPINGS: dict[str, Any] = {"temperature": _Temperature, "sigmoid": SigmoidMapp
                              "isotonic": IsotonicMapping}
 
 
-def calibrate(proba: np.ndarray, y: np.ndarray, seed: int
+def calibrate(proba: np.ndarray, y: np.ndarray, seed: int, w: np.ndarray | None = None
               ) -> tuple[Calibration | None, np.ndarray]:
     """Decide on calibration from held-out probabilities ``proba`` and class numbers ``y``
     (see the module's text). Returns the decision (None where there are too few rows, or no
     probabilities to map) and the held-out probabilities to report from then on: the
-    cross-fitted ones where a mapping is applied, else ``proba`` itself."""
+    cross-fitted ones where a mapping is applied, else ``proba`` itself. ``w``: the rows'
+    weights in a weighted fit (:mod:`automl.weights`), which every mapping is fitted and
+    scored with."""
     proba, y = np.asarray(proba, dtype=float), np.asarray(y, dtype=int)
     if proba.ndim != 2 or proba.shape[1] < 2 or len(y) < MIN_ROWS:
         return None, proba
     halves = np.random.default_rng(seed).permutation(len(y)) % 2 == 0
     if len(set(y[halves])) < 2 or len(set(y[~halves])) < 2:
         return None, proba
-    before = _log_loss(proba, y)
+    before = _log_loss(proba, y, w)
     tried: dict[str, float] = {}
     crossed: dict[str, np.ndarray] = {}
     for method in METHODS:
@@ -190,13 +194,14 @@ def calibrate(proba: np.ndarray, y: np.ndarray, seed: int
             continue
         out = np.empty_like(proba)
         for half in (halves, ~halves):
-            out[half] = _MAPPINGS[method](proba[~half], y[~half]).apply(proba[half])
-        crossed[method], tried[method] = out, round(_log_loss(out, y), 6)
+            other = None if w is None else w[~half]
+            out[half] = _MAPPINGS[method](proba[~half], y[~half], other).apply(proba[half])
+        crossed[method], tried[method] = out, round(_log_loss(out, y, w), 6)
     method = min(tried, key=lambda m: (tried[m], METHODS.index(m)))
     after = tried[method]
     if not after < before:
         return Calibration(1.0, before, after, False, method, None, tried), proba
-    fitted = _MAPPINGS[method](proba, y)
+    fitted = _MAPPINGS[method](proba, y, w)
     if method == "temperature":
         return Calibration(fitted.temperature, before, after, True, method, None,
                            tried), crossed[method]

@@ -86,6 +86,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                         time_budget=args.time_budget, models=models, tuner=args.tuner,
                         seed=args.seed, n_trials=args.n_trials, country=args.country,
                         validation=args.validation, groups=args.groups,
+                        sample_weight=args.sample_weight,
                         time_column=args.time_column, decision_metric=args.decision_metric,
                         tuning_data=_read_table(args.tuning_data) if args.tuning_data else None,
                         disable=disable, verbose=0 if args.quiet else 1,
@@ -290,6 +291,10 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("--time-column", metavar="COLUMN",
                    help="a column of dates or numbers: the latest fifth of the rows is held "
                         "out, every one later than every training row")
+    f.add_argument("--sample-weight", metavar="COLUMN",
+                   help="a column of row weights (non-negative numbers): models that take "
+                        "weights are fitted with them and the trials are scored with them; "
+                        "the column is not a feature")
     f.add_argument("--decision-metric", metavar="METRIC",
                    help="binary: tune the decision threshold for this metric of labels (e.g. "
                         "balanced_accuracy) instead of predicting the more probable class")

@@ -178,7 +178,7 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     name = {n: f"{outcome.candidates[n].record.model}#{n}" for n in members}
     blend = _blend(chosen, {n: outcome.candidates[n].prediction for n in chosen})
     assert outcome.y_valid is not None
-    score = prediction_score(setup.metric, setup.task, blend, outcome.y_valid)
+    score = prediction_score(setup.metric, setup.task, blend, outcome.y_valid, outcome.w_valid)
     calibration = None
     conformal = None
     if setup.target_scale is not None:
@@ -186,7 +186,7 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
         conformal = conformal_from(outcome.y_valid, blend, setup.target_scale.log)
     decision = None
     if proba:  # as the full model's probabilities are (see automl.final_model)
-        calibration, blend = calibrate(blend, outcome.y_valid, setup.seed)
+        calibration, blend = calibrate(blend, outcome.y_valid, setup.seed, outcome.w_valid)
         if calibration is not None:
             model = calibration.wrap(model)
         model, decision = thresholded(model, decision_metric, blend, outcome.y_valid,
@@ -194,7 +194,7 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     return Deployment(model, {name[n]: round(w, 4) for n, w in chosen.items()}, score,
                       sum(costs[n] for n in chosen), infer_limit, collapsed, refitted,
                       {name[n]: costs[n] for n in members},
-                      scored(setup.metric, setup.task, outcome.y_valid, blend),
+                      scored(setup.metric, setup.task, outcome.y_valid, blend, outcome.w_valid),
                       prediction_signal(setup.task, blend), within, calibration, decision,
                       conformal)
 
@@ -235,13 +235,15 @@ def _select(outcome: SearchOutcome, members: dict[int, Any], costs: dict[int, fl
     predictions = {n: outcome.candidates[n].prediction for n in members}
     y = outcome.y_valid
     assert y is not None
-    free = _ordered(select(predictions, y, setup.metric, setup.task).weights)
+    w = outcome.w_valid
+    free = _ordered(select(predictions, y, setup.metric, setup.task, sample_weight=w).weights)
     if infer_limit is None:
         return free, True
     fastest = min(costs, key=costs.__getitem__)
     bounded = {fastest: 1.0} if costs[fastest] > infer_limit else _ordered(select(
-        predictions, y, setup.metric, setup.task, costs=costs, limit=infer_limit).weights)
-    skills = [skill(setup.metric, setup.task, y, _blend(weights, predictions))
+        predictions, y, setup.metric, setup.task, costs=costs, limit=infer_limit,
+        sample_weight=w).weights)
+    skills = [skill(setup.metric, setup.task, y, _blend(weights, predictions), w)
               for weights in (free, bounded)]
     if np.isfinite(skills).all() and skills[1] < skills[0] - SKILL_TOLERANCE:
         return free, False

@@ -44,13 +44,16 @@ def perfect_prediction(task: Task, y: np.ndarray, n_classes: int | None) -> np.n
     return np.eye(k)[np.asarray(y, dtype=int)]
 
 
-def skill(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarray) -> float:
+def skill(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarray,
+          sample_weight: np.ndarray | None = None) -> float:
     """Where ``prediction`` scores between a constant prediction (0) and a perfect one (1) on
-    the rows of ``y``; NaN where the two score the same (one class only, a constant target)."""
+    the rows of ``y`` (weighted by ``sample_weight``); NaN where the two score the same (one
+    class only, a constant target)."""
     k = prediction.shape[1] if prediction.ndim == 2 else None
-    score = prediction_score(metric, task, prediction, y)
-    floor = prediction_score(metric, task, constant_prediction(task, y, k), y)
-    top = prediction_score(metric, task, perfect_prediction(task, y, k), y)
+    w = sample_weight
+    score = prediction_score(metric, task, prediction, y, w)
+    floor = prediction_score(metric, task, constant_prediction(task, y, k), y, w)
+    top = prediction_score(metric, task, perfect_prediction(task, y, k), y, w)
     if not math.isfinite(top - floor) or abs(top - floor) < 1e-12:
         return float("nan")
     return float((score - floor) / (top - floor))
@@ -122,8 +125,10 @@ def diagnose(metric: str, train: Scored | None, held_out: Scored | None,
     return Diagnosis(verdict, words, scores)
 
 
-def scored(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarray) -> Scored:
+def scored(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarray,
+           sample_weight: np.ndarray | None = None) -> Scored:
     """``metric`` and skill of ``prediction`` (in the form
-    :func:`automl.ensemble.held_out_prediction` gives) on the rows of ``y``."""
-    return Scored(prediction_score(metric, task, prediction, y), skill(metric, task, y, prediction),
-                  len(y))
+    :func:`automl.ensemble.held_out_prediction` gives) on the rows of ``y``, weighted by
+    ``sample_weight`` (None: equally)."""
+    return Scored(prediction_score(metric, task, prediction, y, sample_weight),
+                  skill(metric, task, y, prediction, sample_weight), len(y))

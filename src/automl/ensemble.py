@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from automl.metrics import Metric
+from automl.metrics import Metric, metric_score
 from automl.specs import Task
 
 ROUNDS = 25
@@ -36,11 +36,13 @@ def held_out_prediction(model: Any, X: Any, task: Task) -> np.ndarray:
     return np.eye(n_classes)[labels]
 
 
-def prediction_score(metric: Metric, task: Task, prediction: np.ndarray, y: np.ndarray) -> float:
-    """``metric`` of a prediction in the form :func:`held_out_prediction` gives."""
+def prediction_score(metric: Metric, task: Task, prediction: np.ndarray, y: np.ndarray,
+                     sample_weight: np.ndarray | None = None) -> float:
+    """``metric`` of a prediction in the form :func:`held_out_prediction` gives, each row
+    weighted by ``sample_weight`` (None: equally)."""
     if task.is_classification and not metric.needs_proba:
-        return metric.fn(y, np.argmax(prediction, axis=1))
-    return metric.fn(y, prediction)
+        prediction = np.argmax(prediction, axis=1)
+    return metric_score(metric, y, prediction, sample_weight)
 
 
 @dataclass
@@ -54,13 +56,14 @@ class Selection:
 
 def select(predictions: dict[int, np.ndarray], y: np.ndarray, metric: Metric, task: Task,
            rounds: int = ROUNDS, costs: dict[int, float] | None = None,
-           limit: float | None = None) -> Selection:
+           limit: float | None = None, sample_weight: np.ndarray | None = None) -> Selection:
     """Greedy selection with replacement over ``predictions`` (trial number to held-out
     prediction). Ties go to the earlier trial, so the result does not depend on dict order.
 
     With ``costs`` (trial number to seconds per row) and ``limit``, a member is added only
     while the chosen members' summed cost stays within ``limit`` (a member chosen once costs
-    nothing more when chosen again); at least one member must fit alone."""
+    nothing more when chosen again); at least one member must fit alone. ``sample_weight``
+    weighs the held-out rows (:mod:`automl.weights`)."""
     if not predictions:
         raise ValueError("ensemble selection needs at least one prediction")
     keys = sorted(predictions)
@@ -78,7 +81,8 @@ def select(predictions: dict[int, np.ndarray], y: np.ndarray, metric: Metric, ta
             if (costs is not None and limit is not None and key not in counts
                     and spent + costs[key] > limit):
                 continue
-            candidate = prediction_score(metric, task, (total + predictions[key]) / size, y)
+            candidate = prediction_score(metric, task, (total + predictions[key]) / size, y,
+                                         sample_weight)
             if round_best is None or metric.better(candidate, round_best[0]):
                 round_best = (candidate, key)
         assert round_best is not None

@@ -58,7 +58,8 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
     assert best is not None and best.score is not None and outcome.best_pipeline is not None
     candidates = outcome.candidates
     selection = select({n: c.prediction for n, c in candidates.items()}, outcome.y_valid,
-                       setup.metric, setup.task) if ensemble and candidates else None
+                       setup.metric, setup.task, sample_weight=outcome.w_valid
+                       ) if ensemble and candidates else None
     if (selection is not None and len(selection.weights) > 1
             and setup.metric.better(selection.score, best.score)):
         numbers = sorted(selection.weights, key=lambda n: -selection.weights[n])
@@ -95,7 +96,7 @@ def build_final_model(setup: SearchSetup, outcome: SearchOutcome, X: Any, y: np.
     if setup.task.is_classification and final.valid_prediction is not None:
         assert outcome.y_valid is not None
         final.calibration, final.valid_prediction = calibrate(
-            final.valid_prediction, outcome.y_valid, setup.seed)
+            final.valid_prediction, outcome.y_valid, setup.seed, outcome.w_valid)
         if final.calibration is not None:
             final.model = final.calibration.wrap(final.model)
         final.model, final.decision = thresholded(final.model, decision,
@@ -139,7 +140,7 @@ def refit(setup: SearchSetup, record: TrialRecord, trained: Pipeline, train_rows
         try:  # a model that ignores the deadline cannot hold the fit: keep the trial's fit
             call_with_time_limit(
                 lambda: fit_pipeline(pipeline, spec, X, y, context,
-                                     setup.resampler(record.params)),
+                                     setup.resampler(record.params), setup.weight_of(X)),
                 deadline + REFIT_MARGIN, f"the refit of {record.model}")
         except (TimeLimitExceeded, KeyboardInterrupt):  # the user's Ctrl-C: finish with it
             return trained, False

@@ -21,7 +21,7 @@ from automl.errors import ConfigurationError
 from automl.explain import background_rows
 from automl.final_model import build_final_model
 from automl.fit_extra import Continuation
-from automl.metrics import Metric, on_labels, resolve_metric
+from automl.metrics import Metric, check_weighted, on_labels, resolve_metric
 from automl.model_board import kept_models
 from automl.pipeline import unprepared_kinds
 from automl.plugins import collect, notify
@@ -49,6 +49,7 @@ from automl.split import VALIDATION_CHOICES, Split, Validation, make_validation
 from automl.split_by import SplitBy, split_by
 from automl.target_transform import TargetScale
 from automl.tuning_data import check_tuning_options, tuning_rows
+from automl.weights import ARRAY_COLUMN, RowWeights, weight_column, weight_notes, weighted
 
 
 def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task | None,
@@ -58,7 +59,7 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
             verbose: int, storage: str | None, study_name: str | None, resume: bool,
             share: str | None, infer_limit: float | None, groups: str | None = None,
             time_column: str | None = None, tuning_data: pd.DataFrame | None = None,
-            decision_metric: object = None) -> FitResult:
+            decision_metric: object = None, sample_weight: object = None) -> FitResult:
     """:func:`automl.api.fit`, its budget counted from ``started`` (a ``time.monotonic()``
     value taken when the call began)."""
     _check_arguments(time_budget, n_trials, validation, country, infer_limit)
@@ -71,14 +72,23 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
     progress = Progress(verbose, started, budget=time_budget)
     registry = collect()
     chosen = select_preparation(registry.cleaners, registry.preprocessors, disable, enable)
+    df, weighted_by = weight_column(df, target, sample_weight)
+    _check_weighted(weighted_by, storage, tuning_data)
     df, task = check_training_data(df, target, task)
     by = split_by(df, target, groups, time_column)
+    weights = None if weighted_by is None else pd.to_numeric(df[weighted_by]).to_numpy(float)
     chosen_metric = _metric(metric, task, storage)
+    if weighted_by is not None:
+        check_weighted(chosen_metric)
     decision = _decision(decision_metric, task)
     cleaning, df, report, profile, schema = _prepare(df, target, task, chosen,
                                                      CleanContext(task, target, seed, country),
-                                                     by)
+                                                     by, weighted_by)
     X = schema.validate(df, context="training data")
+    row_weights = None
+    if weights is not None and weighted_by is not None:
+        # the weights find their rows by position: every split keeps the rows' labels
+        X, row_weights = X.reset_index(drop=True), RowWeights(weights, weighted_by)
     y = y_target = encode_target(df[target], profile.classes)
     scoring = on_labels(chosen_metric, profile.classes)  # the search scores class indices
     decision = None if decision is None else on_labels(decision, profile.classes)
@@ -106,9 +116,10 @@ def run_fit(started: float, df: pd.DataFrame, target: str, *, task: str | Task |
                               columns, seed,
                               country, disable, enable, n_trials,
                               "cv" if folds.bagged else "holdout", _plain(profile.classes))
-    setup = settings.setup(registry, cleaning, target_scale, chosen, scoring)
+    setup = weighted(settings.setup(registry, cleaning, target_scale, chosen, scoring),
+                     row_weights)
     report.add(feature_notes(profile, X, setup) + scale_notes(scale_choice, target)
-               + validation_notes(folds))
+               + validation_notes(folds) + weight_notes(setup))
     progress.say(f"{task.value} task, {chosen_metric.name} "
                  f"({'higher' if chosen_metric.greater_is_better else 'lower'} is better), "
                  f"{folds.describe()}, "
@@ -178,7 +189,7 @@ def finish_fit(f: Finishing, outcome: SearchOutcome, started: float, deadline: f
                                 f.infer_limit, f.decision)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
-        scoring, task, outcome.y_valid, final.valid_prediction)
+        scoring, task, outcome.y_valid, final.valid_prediction, outcome.w_valid)
     report = copy.deepcopy(f.report)
     target = f.schema.target
     report.add(chosen_options(final, outcome, setup, f.X)
@@ -198,7 +209,9 @@ def finish_fit(f: Finishing, outcome: SearchOutcome, started: float, deadline: f
         drift_summary=DriftReference.of(reference, f.schema, task, classes),
         validation=f.folds.describe(), custom_metric=f.custom_metric,
         decision=final.decision, conformal=final.conformal,
-        kept_models=kept_models(setup, outcome), background=background_rows(f.X, f.seed))
+        kept_models=kept_models(setup, outcome), background=background_rows(f.X, f.seed),
+        weight_column=None if setup.weights is None or setup.weights.column == ARRAY_COLUMN
+        else setup.weights.column)
     progress.say(f"best: {result.best} {f.metric.name}={result.valid_score:.5g} "
                  f"({len(outcome.trials)} trials, "
                  f"{_refit_words(final.refitted, outcome.bagged)})"
@@ -212,20 +225,25 @@ def finish_fit(f: Finishing, outcome: SearchOutcome, started: float, deadline: f
 
 
 def _prepare(df: pd.DataFrame, target: str, task: Task, chosen: Preparation,
-             context: CleanContext, by: SplitBy | None = None
+             context: CleanContext, by: SplitBy | None = None, weighted_by: str | None = None
              ) -> tuple[Cleaning, pd.DataFrame, DataReport, Profile, FeatureSchema]:
     """Clean the checked frame, profile it and infer its schema: the fitted cleaning, the
     cleaned frame, the report so far, the profile and the schema. A groups column (``by``)
     is set aside first: it names the groups, and a model that learnt from it would learn the
-    groups it has seen, not the ones it will meet."""
-    features = [c for c in df.columns if c != target]
-    if by is not None and by.kind == "groups":
-        df = df.drop(columns=[by.column])
+    groups it has seen, not the ones it will meet; so is the weight column (``weighted_by``),
+    which says how much a row counts, not what it is."""
+    features = [c for c in df.columns if c not in (target, ARRAY_COLUMN)]
+    aside = [ReportEntry("validation", "dropped", by.column,
+                         "names each row's group (groups=): splits by it, not a feature")
+             ] if by is not None and by.kind == "groups" else []
+    if weighted_by is not None and weighted_by != ARRAY_COLUMN:
+        aside.append(ReportEntry("weights", "dropped", weighted_by,
+                                 "each row's weight (sample_weight=): weighs the row in "
+                                 "fitting and scoring, not a feature"))
+    df = df.drop(columns=[c for c in (by.column if by and by.kind == "groups" else None,
+                                      weighted_by) if c is not None])
     cleaning, df, report = fit_cleaning(df, target, chosen.cleaners, context)
-    if by is not None and by.kind == "groups":
-        report.add([ReportEntry("validation", "dropped", by.column,
-                                "names each row's group (groups=): splits by it, not a "
-                                "feature")])
+    report.add(aside)
     profile = profile_frame(df, target, task)
     profile = profile.without(unprepared_kinds(_kinds(profile), chosen.preprocessors),
                               "a {kind} column, unused: its preprocessor is switched off")
@@ -248,6 +266,20 @@ def _validation(X: pd.DataFrame, y: np.ndarray, task: Task, seed: int, method: s
         y_tune = scale.to_fitted(y_tune)
     folds = Validation([Split(X, X_tune, y, y_tune)], tuning=True)
     return folds, pd.concat([X, X_tune], ignore_index=True), np.concatenate([y, y_tune])
+
+
+def _check_weighted(weighted_by: str | None, storage: str | None,
+                    tuning_data: pd.DataFrame | None) -> None:
+    if weighted_by is None:
+        return
+    if storage is not None:
+        raise ConfigurationError("sample_weight= with storage=: a shared search's workers do "
+                                 "not carry weights yet; fit without storage=, or without "
+                                 "weights")
+    if tuning_data is not None:
+        raise ConfigurationError("sample_weight= with tuning_data=: the tuning rows would need "
+                                 "weights of their own, which are not taken yet; let the fit "
+                                 "hold out rows itself, or fit without weights")
 
 
 def _metric(metric: object, task: Task, storage: str | None) -> Metric:

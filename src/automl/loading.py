@@ -88,7 +88,8 @@ def load(path: str | Path) -> FitResult:
             else None,
             conformal=Conformal.from_dict(meta["conformal"]) if meta.get("conformal")
             else None,
-            background=_load_background(src / BACKGROUND_FILE, schema))
+            background=_load_background(src / BACKGROUND_FILE, schema),
+            weight_column=_text(meta.get("weight_column")))
     except ModelLoadError:
         raise
     except Exception as exc:
@@ -138,6 +139,12 @@ def _load_metric(path: Path) -> Metric | None:
     if not isinstance(metric, Metric):
         raise TypeError(f"{path.name} holds a {type(metric).__name__}, not a Metric")
     return metric
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"a saved column name is a {type(value).__name__}, not text")
+    return value
 
 
 def _load_background(path: Path, schema: FeatureSchema) -> pd.DataFrame | None:

@@ -20,8 +20,8 @@ from sklearn import metrics as skm
 from automl.errors import ConfigurationError
 from automl.specs import Metric, Task
 
-__all__ = ["DEFAULT_METRIC", "METRICS", "Metric", "get_metric", "make_metric", "on_labels",
-           "resolve_metric", "score_model"]
+__all__ = ["DEFAULT_METRIC", "METRICS", "Metric", "check_weighted", "get_metric", "make_metric",
+           "metric_score", "on_labels", "resolve_metric", "score_model"]
 
 
 # The probability and regression metrics are written out rather than called through
@@ -156,11 +156,11 @@ class _FromScorer:
                  proba: bool) -> None:
         self.score_func, self.kwargs, self.proba = score_func, kwargs, proba
 
-    def __call__(self, y: Any, predicted: Any) -> float:
+    def __call__(self, y: Any, predicted: Any, **weights: Any) -> float:
         values = np.asarray(predicted)
         if self.proba and values.ndim == 2 and values.shape[1] == 2:
             values = values[:, 1]
-        return float(self.score_func(y, values, **self.kwargs))
+        return float(self.score_func(y, values, **self.kwargs, **weights))
 
 
 def _from_scorer(scorer: Any, task: Task) -> Metric:
@@ -198,11 +198,11 @@ class _OnLabels:
     def __init__(self, fn: Callable[[Any, Any], float], classes: list, proba: bool) -> None:
         self.fn, self.labels, self.proba = fn, np.asarray(classes), proba
 
-    def __call__(self, y: Any, predicted: Any) -> float:
+    def __call__(self, y: Any, predicted: Any, **weights: Any) -> float:
         labels = self.labels[np.asarray(y, dtype=int)]
         if not self.proba:
             predicted = self.labels[np.asarray(predicted, dtype=int)]
-        return float(self.fn(labels, predicted))
+        return float(self.fn(labels, predicted, **weights))
 
 
 def on_labels(metric: Metric, classes: list | None) -> Metric:
@@ -212,6 +212,72 @@ def on_labels(metric: Metric, classes: list | None) -> Metric:
         return metric
     return dataclasses.replace(metric, fn=_OnLabels(metric.fn, classes, metric.needs_proba),
                                original_labels=False)
+
+
+def _weighted_log_loss(y: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray) -> float:
+    proba = np.asarray(proba, dtype=float)
+    eps = np.finfo(proba.dtype).eps
+    picked = proba[np.arange(len(proba)), np.asarray(y, dtype=int)]
+    return float(-np.average(np.log(np.clip(picked, eps, 1 - eps)), weights=sample_weight))
+
+
+def _weighted_auc(y: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray) -> float:
+    if proba.shape[1] == 2:
+        return float(skm.roc_auc_score(y, proba[:, 1], sample_weight=sample_weight))
+    return float(skm.roc_auc_score(y, proba, multi_class="ovr", labels=range(proba.shape[1]),
+                                   sample_weight=sample_weight))
+
+
+def _weighted_r2(y: np.ndarray, predicted: np.ndarray, sample_weight: np.ndarray) -> float:
+    return float(skm.r2_score(y, predicted, sample_weight=sample_weight))
+
+
+#: the built-in metrics with row weights (scikit-learn's, or written out as above)
+_WEIGHTED: dict[str, Callable[[Any, Any, np.ndarray], float]] = {
+    "roc_auc": _weighted_auc,
+    "log_loss": _weighted_log_loss,
+    "accuracy": lambda y, p, w: float(skm.accuracy_score(y, p, sample_weight=w)),
+    "balanced_accuracy": lambda y, p, w: float(skm.balanced_accuracy_score(
+        y, p, sample_weight=w)),
+    "f1_macro": lambda y, p, w: float(skm.f1_score(y, p, average="macro", sample_weight=w)),
+    "rmse": lambda y, p, w: float(np.sqrt(np.average(_errors(y, p) ** 2, weights=w))),
+    "mae": lambda y, p, w: float(np.average(np.abs(_errors(y, p)), weights=w)),
+    "r2": _weighted_r2,
+}
+
+
+def metric_score(metric: Metric, y: Any, predicted: Any,
+                 sample_weight: np.ndarray | None = None) -> float:
+    """``metric`` of ``predicted`` against ``y``, each row weighted by ``sample_weight``
+    (None: equally). A metric of a plugin or of the user's gets the weights as its
+    ``sample_weight`` keyword."""
+    if sample_weight is None:
+        return metric.fn(y, predicted)
+    built_in = _WEIGHTED.get(metric.name)
+    if built_in is not None and metric.fn is METRICS[metric.name].fn:
+        return built_in(y, predicted, sample_weight)
+    return float(metric.fn(y, predicted, sample_weight=sample_weight))  # type: ignore[call-arg]
+
+
+def check_weighted(metric: Metric) -> None:
+    """Raise :class:`ConfigurationError` where ``metric`` cannot weigh rows: a function of a
+    plugin's or the user's without a ``sample_weight`` keyword."""
+    import inspect
+
+    if metric.name in _WEIGHTED and metric.fn is METRICS[metric.name].fn:
+        return
+    fn = metric.fn
+    target = getattr(fn, "score_func", None) or getattr(fn, "fn", None) or fn
+    try:
+        parameters = inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return  # a builtin that does not say: left to fail, if it must, when called
+    if "sample_weight" in parameters or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    raise ConfigurationError(f"metric {metric.name!r} takes no sample_weight, so a weighted "
+                             f"fit cannot score by it: give its function a sample_weight=None "
+                             f"keyword, or fit without weights")
 
 
 def score_model(metric: Metric, model: object, X: object, y: np.ndarray) -> float:

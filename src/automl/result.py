@@ -26,7 +26,7 @@ from automl.errors import (
     Failure,
 )
 from automl.intervals import Conformal
-from automl.metrics import get_metric, on_labels, resolve_metric, score_model
+from automl.metrics import get_metric, metric_score, on_labels, resolve_metric, score_model
 from automl.model_files import (
     BACKGROUND_FILE,
     BOARD_FILE,
@@ -46,6 +46,7 @@ from automl.schema import FeatureSchema
 from automl.search_records import TrialRecord
 from automl.specs import Metric, Task
 from automl.threshold import DecisionThreshold
+from automl.weights import weight_column
 
 if TYPE_CHECKING:
     from automl.drift_report import DriftReport
@@ -149,6 +150,9 @@ class FitResult:
     #: contributions against (:func:`automl.explain.background_rows`); saved and carried by
     #: the Bento, being no training record
     background: pd.DataFrame | None = field(default=None, repr=False)
+    #: the column of row weights the fit was given (``sample_weight=``); None for none, or
+    #: for weights given as an array
+    weight_column: str | None = None
     #: the search as it ended, for :meth:`fit_extra`; in memory only, not saved
     continuation: Continuation | None = field(default=None, repr=False, compare=False)
 
@@ -347,11 +351,18 @@ class FitResult:
 
     def score(self, df: pd.DataFrame, metric: str | Metric | Any | None = None) -> float:
         """The metric (the fit's, or the one given, as ``fit(metric=...)`` takes it) on
-        labelled data ``df``."""
+        labelled data ``df``; each row weighted by the fit's weight column where ``df`` has
+        it (``fit(sample_weight=COLUMN)``)."""
         m = self.scoring_metric if metric is None else self.resolved(metric)
         labelled = self.labelled_rows(df)
         y = self._encode(labelled[self.feature_schema.target])
-        return score_model(m, self.pipeline, self._features(labelled, "scoring data"), y)
+        X = self._features(labelled, "scoring data")
+        if self.weight_column is None or self.weight_column not in labelled.columns:
+            return score_model(m, self.pipeline, X, y)
+        weight_column(labelled, self.feature_schema.target, self.weight_column)  # checked
+        weights = pd.to_numeric(labelled[self.weight_column]).to_numpy(float)
+        predicted = self.pipeline.predict_proba(X) if m.needs_proba else self.pipeline.predict(X)
+        return metric_score(m, y, np.asarray(predicted), weights)
 
     def leaderboard_on(self, df: pd.DataFrame, metric: str | Metric | Any | None = None
                        ) -> pd.DataFrame:
@@ -487,6 +498,7 @@ class FitResult:
                 "validation": self.validation,
                 "decision": None if self.decision is None else self.decision.to_dict(),
                 "conformal": None if self.conformal is None else self.conformal.to_dict(),
+                "weight_column": self.weight_column,
                 "manifest": manifest(out)}
         # signed as it will read back: plain JSON values
         meta = signed(json.loads(json.dumps(meta, default=_json_default)))

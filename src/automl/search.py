@@ -45,6 +45,7 @@ from automl.split import Validation
 from automl.target_transform import TargetScale
 from automl.time_limit import TimeLimitExceeded, call_with_time_limit
 from automl.trial_space import ModelTrial, choice_param, enqueue_given, new_study, quiet_optuna
+from automl.weights import RowWeights
 
 MAX_CONSECUTIVE_SKIPS = 3
 REFIT_SAFETY = 1.3
@@ -63,7 +64,8 @@ class SearchSetup:
     """What a search needs besides the data: the candidate models, the preprocessors they may
     use, the tuner, the metric, the task, the feature columns by kind, the seed, for
     regression the scale the target is fitted on, the cleaning steps' per-trial choices, the
-    country for holiday features and the preprocessors the user switched off."""
+    country for holiday features, the preprocessors the user switched off and the rows'
+    weights (:mod:`automl.weights`)."""
 
     models: dict[str, ModelSpec]
     preprocessors: dict[str, PreprocessorSpec]
@@ -76,6 +78,11 @@ class SearchSetup:
     choices: list[SearchChoice] = field(default_factory=list)
     country: str | None = None
     switched_off: frozenset[str] = frozenset()
+    weights: RowWeights | None = None
+
+    def weight_of(self, X: Any) -> np.ndarray | None:
+        """The weights of the training rows of ``X`` (None: an unweighted fit)."""
+        return None if self.weights is None else self.weights.of(X)
 
     def pipeline(self, model: str, params: dict[str, Any]) -> Pipeline:
         """An unfitted pipeline for ``model`` with ``params``."""
@@ -111,7 +118,9 @@ class Search:
         y_valid = validation.y_valid
         self.outcome = SearchOutcome(
             train_rows=len(first.y_train), bagged=validation.bagged,
-            y_valid=y_valid if scale is None else scale.to_target(y_valid))
+            y_valid=y_valid if scale is None else scale.to_target(y_valid),
+            w_valid=None if setup.weights is None else np.concatenate(
+                [setup.weights.of(f.X_valid) for f in validation.folds]))
         self.all_rows = len(first.y_train) + len(first.y_valid)
         self.study = study if study is not None else new_study(setup)
         self.shared = shared
@@ -120,7 +129,8 @@ class Search:
         self.ladder = None if validation.bagged or shared is not None else SampleLadder.for_rows(
             len(first.y_train))
         self.timed_out: dict[str, int] = {}
-        self.picks = EnsemblePicks(setup.metric, setup.task, self.outcome.y_valid)
+        self.picks = EnsemblePicks(setup.metric, setup.task, self.outcome.y_valid,
+                                   self.outcome.w_valid)
 
     def extend(self, deadline: float, hard_deadline: float, n_trials: int | None,
                progress: Progress) -> None:
@@ -345,7 +355,8 @@ class Search:
                 X, y = (fold.X_train, fold.y_train) if self.ladder is None else self.ladder.take(
                     spec.name, fold.X_train, fold.y_train)
                 began = time.monotonic()
-                fit_pipeline(pipeline, spec, X, y, context, self.setup.resampler(record.params))
+                fit_pipeline(pipeline, spec, X, y, context, self.setup.resampler(record.params),
+                             self.setup.weight_of(X))
                 record.train_seconds = (record.train_seconds or 0.0) + time.monotonic() - began
                 return None if pruned else held_out_prediction(pipeline, fold.X_valid,
                                                                self.setup.task)
@@ -365,7 +376,7 @@ class Search:
         if self.setup.target_scale is not None:
             prediction = self.setup.target_scale.to_target(prediction)
         score = prediction_score(self.setup.metric, self.setup.task, prediction,
-                                 self.outcome.y_valid)
+                                 self.outcome.y_valid, self.outcome.w_valid)
         record.fit_seconds = time.monotonic() - started
         if not math.isfinite(score):
             raise ValueError(f"held-out {self.setup.metric.name} is {score}")

@@ -89,6 +89,8 @@ class SearchOutcome:
     candidates: dict[int, Candidate] = field(default_factory=dict)
     y_valid: np.ndarray | None = None
     bagged: bool = False
+    #: the held-out rows' weights, in the order of ``y_valid`` (None: an unweighted fit)
+    w_valid: np.ndarray | None = None
     interrupted: bool = False
 
 
@@ -160,8 +162,9 @@ class EnsemblePicks:
     under about a tenth of the time); in between, candidates it has not judged yet count as
     picked."""
 
-    def __init__(self, metric: Metric, task: Task, y_valid: np.ndarray) -> None:
-        self.metric, self.task, self.y_valid = metric, task, y_valid
+    def __init__(self, metric: Metric, task: Task, y_valid: np.ndarray,
+                 w_valid: np.ndarray | None = None) -> None:
+        self.metric, self.task, self.y_valid, self.w_valid = metric, task, y_valid, w_valid
         self._picked: set[int] = set()
         self._judged: set[int] = set()
         self._spacing = Spacing()
@@ -174,7 +177,8 @@ class EnsemblePicks:
         if self._spacing.due():
             with self._spacing.timed():
                 chosen = select({n: c.prediction for n, c in candidates.items()},
-                                self.y_valid, self.metric, self.task)
+                                self.y_valid, self.metric, self.task,
+                                sample_weight=self.w_valid)
             self._picked, self._judged = set(chosen.weights), set(candidates)
         return self._picked | (set(candidates) - self._judged)
 

@@ -101,6 +101,10 @@ class FitContext:
     - ``trial_estimators``: at the refit, every estimator the trial fitted (one per fold under
       cross-validation; ``trial_estimator`` is the first). :meth:`trial_mean` averages a
       stopping point over them.
+    - ``sample_weight``: the training rows' weights in a weighted fit (``fit(sample_weight=
+      ...)``), None otherwise; a custom ``fit`` passes them on to its estimator's ``fit``
+      (``sample_weight=``; :meth:`weight_kwargs`). The held-out rows are scored weighted by
+      the search itself.
 
     A boosting model whose rounds will not fit before the deadline at its learning rate may
     raise the rate after its first rounds: :meth:`paced_rate` says to what.
@@ -115,6 +119,12 @@ class FitContext:
     seed: int = 0
     trial_estimator: Any = None
     trial_estimators: tuple[Any, ...] = ()
+    sample_weight: Any = None
+
+    def weight_kwargs(self) -> dict[str, Any]:
+        """``{"sample_weight": ...}`` in a weighted fit, else ``{}``: what a custom ``fit``
+        passes on to its estimator's ``fit``."""
+        return {} if self.sample_weight is None else {"sample_weight": self.sample_weight}
 
     def trial_mean(self, attribute: str) -> int | None:
         """The rounded :meth:`trial_average` of ``attribute``, a stopping point."""

@@ -66,14 +66,16 @@ class _CatBoost(BaseEstimator):
     def _model(self) -> Any:
         raise NotImplementedError
 
-    def fit(self, X: Any, y: Any, eval_set: tuple | None = None, **fit_params: Any) -> Any:
-        """Fit on ``X``, ``y`` (early-stopping on ``eval_set`` when given)."""
+    def fit(self, X: Any, y: Any, eval_set: tuple | None = None,
+            sample_weight: Any = None, **fit_params: Any) -> Any:
+        """Fit on ``X``, ``y`` (early-stopping on ``eval_set`` when given; each row weighted
+        by ``sample_weight`` when given)."""
         self.model_ = self._model()
         data, cats = _as_catboost(X)
         if eval_set is not None:
             eval_set = (_as_catboost(eval_set[0])[0], eval_set[1])
         self.model_.fit(data, y, cat_features=cats, eval_set=eval_set, verbose=False,
-                        **fit_params)
+                        sample_weight=sample_weight, **fit_params)
         self.n_features_in_ = data.shape[1]
         return self
 
@@ -103,9 +105,10 @@ class CatBoostClassifierModel(ClassifierMixin, _CatBoost):
 
         return CatBoostClassifier(**self._params())
 
-    def fit(self, X: Any, y: Any, eval_set: tuple | None = None, **fit_params: Any) -> Any:
+    def fit(self, X: Any, y: Any, eval_set: tuple | None = None,
+            sample_weight: Any = None, **fit_params: Any) -> Any:
         """As :meth:`_CatBoost.fit`; records ``classes_``."""
-        super().fit(X, y, eval_set, **fit_params)
+        super().fit(X, y, eval_set, sample_weight, **fit_params)
         self.classes_ = np.asarray(self.model_.classes_)
         return self
 
@@ -165,11 +168,12 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     callbacks = [_Deadline(context)]
     if context.X_valid is not None:
         return estimator.fit(X, y, eval_set=(context.X_valid, context.y_valid),
-                             early_stopping_rounds=EARLY_STOPPING_ROUNDS, callbacks=callbacks)
+                             early_stopping_rounds=EARLY_STOPPING_ROUNDS, callbacks=callbacks,
+                             **context.weight_kwargs())
     best = context.trial_mean("best_iteration_")
     if best is not None:
         estimator.set_params(iterations=best + 1)
-    return estimator.fit(X, y, callbacks=callbacks)
+    return estimator.fit(X, y, callbacks=callbacks, **context.weight_kwargs())
 
 
 MODEL = ModelSpec(

@@ -103,7 +103,7 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
         callbacks += [_pace(estimator, context, None),
                       lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)]
         estimator.fit(X, y, eval_X=(context.X_valid,), eval_y=(context.y_valid,),
-                      callbacks=callbacks)
+                      callbacks=callbacks, **context.weight_kwargs())
     else:
         best = context.trial_mean("best_iteration_")
         if best:
@@ -111,7 +111,7 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
         paced = context.trial_average("paced_learning_rate_")
         if paced is not None:
             callbacks.append(_pace(estimator, context, paced))
-        estimator.fit(X, y, callbacks=callbacks)
+        estimator.fit(X, y, callbacks=callbacks, **context.weight_kwargs())
     return estimator
 
 

@@ -116,7 +116,8 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     if context.X_valid is not None:
         callbacks.append(_pace(estimator, context, None))
         estimator.set_params(early_stopping_rounds=EARLY_STOPPING_ROUNDS, callbacks=callbacks)
-        estimator.fit(X, y, eval_set=[(context.X_valid, context.y_valid)], verbose=False)
+        estimator.fit(X, y, eval_set=[(context.X_valid, context.y_valid)], verbose=False,
+                      **context.weight_kwargs())
     else:
         best = context.trial_mean("best_iteration")
         rounds = {} if best is None else {"n_estimators": best + 1}
@@ -124,7 +125,7 @@ def _fit(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
         if paced is not None:
             callbacks.append(_pace(estimator, context, paced))
         estimator.set_params(early_stopping_rounds=None, callbacks=callbacks, **rounds)
-        estimator.fit(X, y, verbose=False)
+        estimator.fit(X, y, verbose=False, **context.weight_kwargs())
     # The callbacks hold the search's context: not part of the model. Predict on the CPU so a
     # model trained on a GPU serves anywhere.
     estimator.set_params(callbacks=None, device="cpu")
