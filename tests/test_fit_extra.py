@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import automl
@@ -40,6 +42,9 @@ def test_fit_extra_adds_trials_and_keeps_every_finished_one(credit, split, tmp_p
     restored = automl.load(result.save(tmp_path / "longer"))
     with pytest.raises(ConfigurationError, match="keeps its search"):
         restored.fit_extra(time_budget=1)
+    unpickled = pickle.loads(pickle.dumps(result))  # the search stays in this process
+    assert unpickled.continuation is None and result.continuation is not None
+    np.testing.assert_array_equal(unpickled.predict(test), result.predict(test))
     with pytest.raises(ConfigurationError, match="time_budget=0"):
         result.fit_extra(time_budget=0)
 

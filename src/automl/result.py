@@ -156,6 +156,13 @@ class FitResult:
     #: the search as it ended, for :meth:`fit_extra`; in memory only, not saved
     continuation: Continuation | None = field(default=None, repr=False, compare=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the search lives in this process (its study, its progress display): a pickled
+        # result predicts, scores and saves as before, and fit_extra says it cannot go on
+        state = dict(self.__dict__)
+        state["continuation"] = None
+        return state
+
     @property
     def scoring_metric(self) -> Metric:
         """The metric the fit optimised, ready to score class indices (as the pipeline
