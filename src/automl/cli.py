@@ -71,15 +71,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     import automl
 
     df = _read_table(args.data)
-    if args.tensorboard:
-        from automl.plugins import plugin_infos
-
-        if not any(i.name == "tensorboard" and not i.error for i in plugin_infos()):
-            raise AutoMLError("--tensorboard needs the automl-tensorboard plugin: pip install "
-                              "automl-tensorboard (here: pip install -e "
-                              "plugins/automl-tensorboard)")
-        # read by the automl-tensorboard observer plugin, which writes nothing without it
-        os.environ["AUTOML_TENSORBOARD_LOGDIR"] = args.tensorboard
+    _switch_on_observers(args)
     models = args.models.split(",") if args.models else None
     disable = args.disable.split(",") if args.disable else None
     result = automl.fit(df, args.target, task=args.task, metric=args.metric,
@@ -306,6 +298,9 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("--tensorboard", metavar="DIR",
                    help="write the search to TensorBoard event files in DIR (needs the "
                         "automl-tensorboard plugin)")
+    f.add_argument("--mlflow", metavar="URI",
+                   help="log the fit and its trials to this MLflow tracking URI (needs the "
+                        "automl-mlflow plugin)")
     f.add_argument("--storage", help="share the search through this Optuna storage: "
                                      "postgresql://user:password@host/db, sqlite:///search.db "
                                      "or a journal file's path (see docs/distributed.md; "
@@ -316,6 +311,26 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("--share", help="where workers read the table and split from: a path they "
                                    "all reach or an fsspec URL (default: automl-share/<study>)")
     f.set_defaults(run=_cmd_fit)
+
+
+#: the observer plugins a flag of `automl fit` switches on: flag -> (plugin, distribution, the
+#: environment variable the plugin reads, which it writes nothing without)
+_OBSERVER_FLAGS = {"tensorboard": ("tensorboard", "automl-tensorboard",
+                                   "AUTOML_TENSORBOARD_LOGDIR"),
+                   "mlflow": ("mlflow", "automl-mlflow", "MLFLOW_TRACKING_URI")}
+
+
+def _switch_on_observers(args: argparse.Namespace) -> None:
+    for flag, (plugin, distribution, variable) in _OBSERVER_FLAGS.items():
+        value = getattr(args, flag)
+        if not value:
+            continue
+        from automl.plugins import plugin_infos
+
+        if not any(i.name == plugin and not i.error for i in plugin_infos()):
+            raise AutoMLError(f"--{flag} needs the {distribution} plugin: pip install "
+                              f"{distribution} (here: pip install -e plugins/{distribution})")
+        os.environ[variable] = value
 
 
 def _add_shared_search(sub: Any) -> None:
