@@ -253,3 +253,57 @@ def test_cli_plugins_json_gives_each_plugins_kinds_origin_hooks_and_error(instal
     version = subprocess.run([sys.executable, "-m", "automl.cli", "--version"], env=env,
                              capture_output=True, text=True, check=True).stdout
     assert version.strip() == f"automl {__version__}"
+
+
+class _Recorder:
+    def __init__(self, name: str, calls: list, fail: bool = False) -> None:
+        self.name, self.calls, self.fail = name, calls, fail
+
+    @automl.hookimpl
+    def on_fit_end(self, result):
+        self.calls.append(self.name)
+        if self.fail:
+            raise RuntimeError("boom")
+
+
+class _Wrapper:
+    def __init__(self, calls: list) -> None:
+        self.calls = calls
+
+    @automl.hookimpl(wrapper=True)
+    def on_fit_end(self, result):
+        self.calls.append("wrapper in")
+        try:
+            return (yield)
+        finally:
+            self.calls.append("wrapper out")
+
+
+def test_hooks_are_called_through_pluggy_in_its_order_with_wrappers_and_alone():
+    calls: list = []
+    added = {"early": _Recorder("early", calls), "late": _Recorder("late", calls, fail=True),
+             "wrapper": _Wrapper(calls)}
+    for name, plugin in added.items():
+        plugins.register_plugin(plugin, name)
+    try:
+        with pytest.warns(UserWarning, match="'late' raised in on_fit_end: RuntimeError"):
+            plugins.notify("on_fit_end", result=None)
+    finally:
+        for name in added:
+            plugins.unregister_plugin(name)
+    # pluggy's order, the last registered first; the wrapper around each plugin's call (the
+    # installed observer plugins' too); the one that raised costs only its own call
+    assert [c for c in calls if not c.startswith("wrapper")] == ["late", "early"]
+    for name in ("late", "early"):
+        at = calls.index(name)
+        assert calls[at - 1:at + 2] == ["wrapper in", name, "wrapper out"]
+    assert calls.count("wrapper in") == calls.count("wrapper out") >= 2
+    registry = plugins.collect()
+    assert registry.owners[("model", "linear")] == "sklearn_models"  # built-ins register first
+
+
+def test_plugin_tracing_writes_pluggys_trace_to_stderr():
+    run = subprocess.run([sys.executable, "-m", "automl.cli", "plugins"], capture_output=True,
+                         text=True, env={**os.environ, plugins.TRACE_VARIABLE: "1"})
+    assert run.returncode == 0, run.stderr
+    assert "register_models" in run.stderr and "finish register_models" in run.stderr

@@ -5,13 +5,21 @@ The built-ins are entry points of the core distribution itself, so they take the
 every third-party plugin. ``AUTOML_LOAD_PLUGINS`` controls autoloading of third-party plugins:
 unset loads all; an empty value loads none; a comma-separated list loads only those entry-point
 names. The core's own plugins are always loaded.
+
+Hooks are called through pluggy's hook callers, in pluggy's order (``tryfirst``/``trylast``,
+else the last registered first; the built-ins' ``register_*`` hooks are ``tryfirst``, so a
+plugin cannot take a built-in's name), with every wrapper around each call. Each plugin's
+implementation is called on its own (:func:`_each_plugin`), so that one that raises costs only
+its own registrations or observation. ``AUTOML_TRACE_PLUGINS=1`` writes pluggy's trace of every
+hook call to standard error.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -26,6 +34,8 @@ from automl.specs import CleanerSpec, Metric, ModelSpec, PreprocessorSpec, Tuner
 ENTRY_POINT_GROUP = "automl"
 CORE_DISTRIBUTION = "automl"
 ENV_VAR = "AUTOML_LOAD_PLUGINS"
+#: set (to anything but "" or "0"), pluggy's trace of every hook call goes to standard error
+TRACE_VARIABLE = "AUTOML_TRACE_PLUGINS"
 
 _KINDS: dict[str, tuple[str, type]] = {
     "model": ("register_models", ModelSpec),
@@ -118,6 +128,10 @@ def get_plugin_manager() -> pluggy.PluginManager:
             warnings.warn(f"automl plugin {ep.name!r} ({dist_name}) failed to load and is "
                           f"skipped: {info.error}", stacklevel=2)
     _drop_unknown_hooks(pm, infos)
+    pm.check_pending()  # what is left implements only automl's hooks
+    if os.environ.get(TRACE_VARIABLE, "") not in ("", "0"):
+        pm.trace.root.setwriter(sys.stderr.write)
+        pm.enable_tracing()
     _manager.pm, _manager.infos = pm, infos
     return pm
 
@@ -178,13 +192,23 @@ def collect() -> Registry:
     reg = Registry()
     for kind, (hook_name, spec_type) in _KINDS.items():
         target = reg.of_kind(kind)
-        for impl in getattr(pm.hook, hook_name).get_hookimpls():
-            plugin = impl.plugin_name
-            _call_register(impl.function, kind, spec_type, plugin, target, reg)
+        for plugin, call in _each_plugin(pm, hook_name):
+            _call_register(call, kind, spec_type, plugin, target, reg)
     for name, info in _manager.infos.items():
         if info.error:
             reg.errors.setdefault(name, info.error)
     return reg
+
+
+def _each_plugin(pm: pluggy.PluginManager, hook_name: str
+                 ) -> Iterator[tuple[str, Callable[..., Any]]]:
+    """Each plugin implementing ``hook_name``, in pluggy's call order, with a hook caller that
+    holds its implementation and every wrapper of the hook (pluggy's subset hook caller)."""
+    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    plain = [i for i in impls if not (i.hookwrapper or i.wrapper)]
+    for impl in reversed(plain):  # pluggy calls the list from its end
+        others = [i.plugin for i in plain if i.plugin is not impl.plugin]
+        yield impl.plugin_name, pm.subset_hook_caller(hook_name, remove_plugins=others)
 
 
 def _call_register(function: Callable, kind: str, spec_type: type, plugin: str,
@@ -236,11 +260,12 @@ def plugin_infos() -> list[PluginInfo]:
 
 
 def notify(hook_name: str, **kwargs: Any) -> None:
-    """Call an observer hook on every plugin; an observer that raises becomes a warning."""
+    """Call an observer hook on every plugin, through its hook caller; an observer that raises
+    becomes a warning, and the others are still called."""
     pm = get_plugin_manager()
-    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+    for plugin, call in _each_plugin(pm, hook_name):
         try:
-            impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+            call(**kwargs)
         except Exception as exc:
-            warnings.warn(f"automl plugin {impl.plugin_name!r} raised in {hook_name}: "
+            warnings.warn(f"automl plugin {plugin!r} raised in {hook_name}: "
                           f"{type(exc).__name__}: {exc}", stacklevel=2)

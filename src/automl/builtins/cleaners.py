@@ -42,7 +42,7 @@ CLEANERS = [
 ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def register_cleaners(register: Any) -> None:
     """Register the built-in cleaning steps."""
     for spec in CLEANERS:

@@ -9,7 +9,7 @@ from typing import Any
 from automl.hookspecs import hookimpl
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def register_metrics(register: Any) -> None:
     """Register ROC AUC, log loss, accuracy, balanced accuracy, macro F1, RMSE, MAE and R²."""
     from automl.metrics import METRICS

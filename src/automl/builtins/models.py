@@ -139,7 +139,7 @@ MODELS = [
 ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def register_models(register: Any) -> None:
     """Register the built-in scikit-learn models."""
     for spec in MODELS:

@@ -105,7 +105,7 @@ PREPROCESSORS = [
 ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def register_preprocessors(register: Any) -> None:
     """Register the built-in preprocessors."""
     for spec in PREPROCESSORS:

@@ -34,7 +34,7 @@ TUNERS = [
 ]
 
 
-@hookimpl
+@hookimpl(tryfirst=True)
 def register_tuners(register: Any) -> None:
     """Register the built-in Optuna tuners."""
     for spec in TUNERS:
