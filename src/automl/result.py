@@ -26,7 +26,7 @@ from automl.errors import (
     Failure,
 )
 from automl.intervals import Conformal
-from automl.metrics import get_metric, metric_score, on_labels, resolve_metric, score_model
+from automl.metrics import get_metric, on_labels, resolve_metric, score_model
 from automl.model_files import (
     BACKGROUND_FILE,
     BOARD_FILE,
@@ -364,12 +364,11 @@ class FitResult:
         labelled = self.labelled_rows(df)
         y = self._encode(labelled[self.feature_schema.target])
         X = self._features(labelled, "scoring data")
-        if self.weight_column is None or self.weight_column not in labelled.columns:
-            return score_model(m, self.pipeline, X, y)
-        weight_column(labelled, self.feature_schema.target, self.weight_column)  # checked
-        weights = pd.to_numeric(labelled[self.weight_column]).to_numpy(float)
-        predicted = self.pipeline.predict_proba(X) if m.needs_proba else self.pipeline.predict(X)
-        return metric_score(m, y, np.asarray(predicted), weights)
+        weights = None
+        if self.weight_column is not None and self.weight_column in labelled.columns:
+            weight_column(labelled, self.feature_schema.target, self.weight_column)  # checked
+            weights = pd.to_numeric(labelled[self.weight_column]).to_numpy(float)
+        return score_model(m, self.pipeline, X, y, weights)
 
     def leaderboard_on(self, df: pd.DataFrame, metric: str | Metric | Any | None = None
                        ) -> pd.DataFrame:

@@ -8,9 +8,10 @@ are all weighted. The models that cannot take weights are fitted unweighted and 
 data report. The weight column is not a feature; ``FitResult.score`` weighs test rows by it
 where they have it.
 
-What stays unweighted, and why: the pruner's per-fold scores (they only stop a trial early), the
-probe that picks a regression target's scale, and the calibration, decision threshold and
-prediction intervals, which are fitted on the held-out rows as they come.
+The calibration of a classifier's probabilities is fitted and scored with the weights too:
+fitted unweighted, it would undo them. What stays unweighted: the pruner's per-fold scores
+(they only stop a trial early), the probe that picks a regression target's scale, the decision
+threshold and the prediction intervals.
 """
 
 from __future__ import annotations
