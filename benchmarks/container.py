@@ -152,7 +152,7 @@ def main() -> int:
     if args.make_base:
         make_base(args.base_image)
     import automl
-    from automl.serving.bento import build_bento
+    from automl._serving.bento import build_bento
 
     train, test = credit_split()
     result = automl.fit(train, "Status", models=["linear", "xgboost"], n_trials=4,

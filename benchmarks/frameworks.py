@@ -48,7 +48,7 @@ def run_automl(table: Table, train: pd.DataFrame, test: pd.DataFrame, classes: l
     """automl.fit with its defaults and all installed plugins; ``options`` go on to ``fit``,
     for the ablations (what a default is worth against its alternative)."""
     import automl
-    from automl.ensemble import ENSEMBLE_NAME
+    from automl._features.ensemble import ENSEMBLE_NAME
 
     result, fit_s = _timed(lambda: automl.fit(train, table.target, time_budget=budget,
                                               seed=seed, verbose=0, **options))

@@ -3,7 +3,7 @@
 - modeldata/hotel_rates, whose ``arrival_date`` is text: a fit on the table as it is (the date
   parsed into date features) against a fit with that column dropped, by test RMSE;
 - modeldata/credit_data: a fit on the clean table against a fit on a messy copy of it
-  (``automl.messy.make_messy``: numbers as money text, sentinels, spellings, yes/no, mixed date
+  (``automl._kit.messy.make_messy``: numbers as money text, sentinels, spellings, yes/no, mixed date
   formats, typos, junk columns), by test ROC AUC, with no cleaning by the user.
 
     python -m benchmarks.preparation --budget 30 --out benchmarks/results/preparation.md
@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 import automl
-from automl.messy import make_messy
+from automl._kit.messy import make_messy
 
 
 def _split(df: pd.DataFrame, target: str, stratify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:

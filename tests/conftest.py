@@ -97,7 +97,7 @@ def split():
 def cli():
     """Run ``automl ARGS...`` in a subprocess; ``check`` asserts exit code 0."""
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "automl.cli", *args], capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "automl", *args], capture_output=True,
                               text=True)
         if check:
             assert done.returncode == 0, done.stderr

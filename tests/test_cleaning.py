@@ -1,4 +1,4 @@
-"""Data preparation: each cleaning step finds and fixes what automl.messy planted in a real
+"""Data preparation: each cleaning step finds and fixes what automl._kit.messy planted in a real
 table, the same at predict time, and the data report says so."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 import automl
-from automl.cleaning import fit_cleaning, select_preparation
+from automl._cleaning.steps import fit_cleaning, select_preparation
+from automl._contract.plugins import collect
+from automl._contract.specs import CleanContext, Task
+from automl._kit.messy import DATE_COLUMN, TEXT_SENTINELS, make_messy
 from automl.errors import ConfigurationError, DataWarning
-from automl.messy import DATE_COLUMN, TEXT_SENTINELS, make_messy
-from automl.plugins import collect
-from automl.specs import CleanContext, Task
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_rows_missing_most_fields_and_signal_are_reported(small_credit):
 
 
 def test_date_features_include_weekends_cycles_and_public_holidays():
-    from automl.builtins.transformers import DatetimeFeatures
+    from automl._features.transformers import DatetimeFeatures
 
     days = pd.DataFrame({"day": pd.to_datetime(["2021-07-04", "2021-07-06", None,
                                                 "2021-12-25"])})
@@ -199,7 +199,7 @@ def test_skewed_classes_give_the_search_weights_and_oversampling(credit):
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
 
-    from automl.builtins.imbalance import rebalance
+    from automl._builtins.imbalance import rebalance
 
     X = np.arange(40).reshape(-1, 1)
     y = np.array([0] * 35 + [1] * 5)
@@ -218,7 +218,7 @@ def test_skewed_classes_give_the_search_weights_and_oversampling(credit):
 
 
 def test_outlier_clipping_is_a_choice_for_standardised_models(credit):
-    from automl.builtins.quality import FenceClip
+    from automl._builtins.quality import FenceClip
 
     frame = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6, 7, 8, 1000]})
     clip = FenceClip({"x": (1.0, 8.0)}).fit(frame)
@@ -238,7 +238,7 @@ def test_outlier_clipping_is_a_choice_for_standardised_models(credit):
 
 
 def test_cleaning_steps_are_plugins_listed_by_the_cli(capsys):
-    from automl.cli import main
+    from automl._cli import main
 
     assert main(["plugins"]) == 0
     listed = capsys.readouterr().out
@@ -249,7 +249,7 @@ def test_cleaning_steps_are_plugins_listed_by_the_cli(capsys):
 
 
 def test_the_report_is_saved_with_the_model_and_printed_by_the_cli(messy, tmp_path, capsys):
-    from automl.cli import main
+    from automl._cli import main
 
     frame, planted = messy
     data = tmp_path / "messy.csv"
@@ -276,13 +276,13 @@ def test_a_missing_indicator_is_added_where_missingness_carries_signal(credit, m
 
 
 def test_the_report_names_the_choices_the_returned_model_was_fitted_with():
-    from automl.builtins.imbalance import rebalance
-    from automl.builtins.quality import FenceClip
-    from automl.final_model import FinalModel
-    from automl.preparation_notes import chosen_options
-    from automl.search import SearchSetup
-    from automl.search_records import SearchOutcome, TrialRecord
-    from automl.specs import SearchChoice
+    from automl._builtins.imbalance import rebalance
+    from automl._builtins.quality import FenceClip
+    from automl._contract.records import SearchOutcome, TrialRecord
+    from automl._contract.specs import SearchChoice
+    from automl._final.final_model import FinalModel
+    from automl._judging.preparation_notes import chosen_options
+    from automl._search.search import SearchSetup
 
     clip = SearchChoice("outliers", ("keep", "clip"),
                         step=lambda o: FenceClip({"x": (1.0, 8.0)}) if o == "clip" else None)

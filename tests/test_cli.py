@@ -47,7 +47,7 @@ def credit_model(credit_csv, tmp_path_factory):
     import sys
 
     out = tmp_path_factory.mktemp("model") / "m"
-    subprocess.run([sys.executable, "-m", "automl.cli", "fit", str(credit_csv), "--target",
+    subprocess.run([sys.executable, "-m", "automl", "fit", str(credit_csv), "--target",
                     "Status", "--time-budget", "4", "--models", "linear", "--quiet", "--out",
                     str(out)], check=True, capture_output=True)
     return out
@@ -74,7 +74,7 @@ def test_an_infinite_value_or_a_missing_output_folder_is_the_users_to_fix(
 
 
 def test_an_unexpected_error_is_one_line_and_exit_3_unless_debug(monkeypatch, capsys):
-    from automl import cli as command
+    from automl import _cli as command
 
     def broken(args):
         raise RuntimeError("a fault no check foresaw")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import automl
-from automl.calibration import unwrapped
-from automl.compiled import SMALL_FRAME, CompiledPipeline, compile_pipeline
-from automl.plugins import collect
+from automl._contract.plugins import collect
+from automl._final.calibration import unwrapped
+from automl._final.compiled import SMALL_FRAME, CompiledPipeline, compile_pipeline
 
 #: the models whose plugin compiles the model itself, not only its preprocessing
 _MODEL_COMPILED = {"xgboost", "torch_mlp"}

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
                     "dockerd --iptables=false --bridge=none to run this test)")
 def test_the_bento_container_builds_runs_and_answers(tmp_path):
     import automl
-    from automl.serving.bento import build_bento
+    from automl._serving.bento import build_bento
     from benchmarks.container import check_container, containerize, make_base
     from benchmarks.serving_latency import credit_split
 

@@ -10,9 +10,9 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score
 
 import automl
+from automl._contract.metrics import get_metric
+from automl._final.threshold import tune_threshold
 from automl.errors import ConfigurationError
-from automl.metrics import get_metric
-from automl.threshold import tune_threshold
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 import automl
-from automl.calibration import unwrapped
-from automl.compiled import CompiledPipeline
-from automl.ensemble import WeightedEnsemble, select
+from automl._contract.metrics import get_metric
+from automl._contract.specs import Task
+from automl._features.ensemble import WeightedEnsemble, select
+from automl._final.calibration import unwrapped
+from automl._final.compiled import CompiledPipeline
 from automl.errors import ConfigurationError
-from automl.metrics import get_metric
-from automl.specs import Task
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_a_collapsed_bag_boosts_as_many_rounds_as_its_folds_did_on_average(bagge
 def test_the_trial_mean_averages_a_stopping_point_over_the_trials_estimators():
     from types import SimpleNamespace
 
-    from automl.specs import FitContext
+    from automl._contract.specs import FitContext
 
     folds = tuple(SimpleNamespace(best_iteration_=n) for n in (74, 144, 210, 65, 124))
     assert FitContext(trial_estimators=folds).trial_mean("best_iteration_") == 123
@@ -89,7 +89,7 @@ def test_the_trial_mean_averages_a_stopping_point_over_the_trials_estimators():
 def test_the_paced_rate_spreads_the_learning_budget_over_the_rounds_that_fit():
     import time
 
-    from automl.specs import LEARNING_BUDGET, MAX_PACED_RATE, FitContext
+    from automl._contract.specs import LEARNING_BUDGET, MAX_PACED_RATE, FitContext
 
     context = FitContext(deadline=time.monotonic() + 10.0)
     # 5 rounds a second: about 55 rounds fit, 10 / 55 above the default's 0.05
@@ -152,8 +152,8 @@ def test_members_are_compiled_only_while_the_fit_has_time(credit):
     import time
     from types import SimpleNamespace
 
-    from automl.deployment import _compiled
-    from automl.plugins import collect
+    from automl._contract.plugins import collect
+    from automl._final.deployment import _compiled
 
     result = automl.fit(credit.sample(1500, random_state=3), "Status", models=["linear"],
                         n_trials=1, ensemble=False, time_budget=20, verbose=0)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import automl
-from automl.drift import psi
+from automl._monitoring.drift import psi
 from automl.errors import DataValidationError
 
 
@@ -104,8 +104,8 @@ def test_the_score_rule_does_not_cry_wolf_on_rows_like_the_training_data(credit_
 def test_drift_from_the_summaries_agrees_with_the_tests_on_the_rows(credit_fitted):
     from scipy import stats
 
-    from automl.drift import ks_test
-    from automl.drift_reference import CDF_POINTS, Numeric
+    from automl._monitoring.drift import ks_test
+    from automl._monitoring.drift_reference import CDF_POINTS, Numeric
 
     result, _, _, test = credit_fitted
     rows = result.reference.features
@@ -137,8 +137,8 @@ def test_a_model_without_its_rows_gives_the_same_drift_report(credit_fitted, tmp
 
 
 def test_a_category_with_many_levels_is_summarised_by_its_most_frequent(credit_fitted):
-    from automl.drift import Thresholds, categorical_drift
-    from automl.drift_reference import MAX_LEVELS, OTHER, DriftReference, Levels
+    from automl._monitoring.drift import Thresholds, categorical_drift
+    from automl._monitoring.drift_reference import MAX_LEVELS, OTHER, DriftReference, Levels
 
     levels = pd.Series([f"shop-{i % 150}" for i in range(3000)] + [None] * 30)
     summary = Levels.of(levels)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from automl.testing import budget_run
+from automl.plugin import budget_run
 
 BUDGET = 30
 

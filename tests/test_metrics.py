@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from automl.metrics import get_metric
-from automl.specs import Task
+from automl._contract.metrics import get_metric
+from automl._contract.specs import Task
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import automl
+from automl._final.model_files import SIGNING_VARIABLE, digest
 from automl.errors import ConfigurationError, ModelLoadError, ModelVersionWarning
-from automl.model_files import SIGNING_VARIABLE, digest
 from tests.conftest import planted_pickle
 
 
@@ -90,7 +90,7 @@ def test_missing_added_and_linked_files_are_refused(saved, tmp_path):
 
 
 def test_a_truncated_metadata_file_is_named(saved):
-    (saved / "metadata.json").write_text('{"format_version": 3, "task": ')
+    (saved / "metadata.json").write_text('{"format_version": 4, "task": ')
     with pytest.raises(ModelLoadError, match=r"metadata\.json cannot be read"):
         automl.load(saved)
 
@@ -174,7 +174,7 @@ def test_a_bento_name_outside_bentomls_rules_is_refused_before_anything_is_writt
 
 
 def test_the_model_store_refuses_a_model_directory_with_a_link(saved, tmp_path):
-    from automl.serving.bento import model_name, store_model
+    from automl._serving.bento import model_name, store_model
 
     os.symlink(tmp_path, saved / "elsewhere")
     with pytest.raises(ModelLoadError, match="elsewhere is a symbolic link"):

@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 
-from automl.serving.monitor import MAX_TEXT, ServedLog
+from automl._serving.monitor import MAX_TEXT, ServedLog
 
 COLUMNS = ["Age", "Home"]
 
@@ -19,7 +19,7 @@ _WORKER = """
 import sys
 from pathlib import Path
 import pandas as pd
-from automl.serving.monitor import ServedLog
+from automl._serving.monitor import ServedLog
 log = ServedLog(capacity=100, columns=["Age", "Home"], share=Path(sys.argv[1]))
 log.record(pd.DataFrame({"Age": [30, 31, 32], "Home": ["rent", "own", "rent"],
                          "Status": ["good"] * 3}), ["good", "bad", "good"])

@@ -11,8 +11,8 @@ import pytest
 from sklearn.metrics import fbeta_score, make_scorer
 
 import automl
+from automl._contract.plugins import plugin_infos, register_plugin, unregister_plugin
 from automl.errors import ConfigurationError
-from automl.plugins import plugin_infos, register_plugin, unregister_plugin
 
 
 def missed_bad_cost(y_true, y_pred) -> float:

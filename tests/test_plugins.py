@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import automl
-from automl import plugins
+from automl._contract import plugins
 
 
 @pytest.fixture()
@@ -54,7 +54,7 @@ def test_installed_package_is_discovered_listed_and_used(with_installed, small_c
 
 
 def test_plugin_written_from_the_design_card_alone(with_installed, hpc):
-    from automl.testing import check_plugin
+    from automl.plugin import check_plugin
 
     check_plugin("design_example")
     result = automl.fit(hpc.sample(800, random_state=0), "class", models=["knn"], n_trials=3,
@@ -85,7 +85,7 @@ def test_env_var_turns_off_third_party_autoloading(with_installed, monkeypatch):
 
 def test_cli_plugins_lists_name_kind_distribution_version_and_errors(installed_plugins):
     env = {**os.environ, "PYTHONPATH": str(installed_plugins)}
-    out = subprocess.run([sys.executable, "-m", "automl.cli", "plugins"], env=env,
+    out = subprocess.run([sys.executable, "-m", "automl", "plugins"], env=env,
                          capture_output=True, text=True, check=True).stdout
     assert "demo (automl-demo 0.3.1): models: demo_tree" in out
     assert "sklearn_models (built-in): models:" in out
@@ -185,7 +185,7 @@ class _OptIn:
 
 
 def test_model_off_by_default_is_searched_only_when_named_or_with_all(small_credit):
-    from automl.selection import select_models
+    from automl._search.selection import select_models
 
     plugins.reload_plugins()
     plugins.register_plugin(_OptIn(), "opt_in")
@@ -208,7 +208,7 @@ def test_model_off_by_default_is_searched_only_when_named_or_with_all(small_cred
 
 
 def test_no_default_model_for_the_task_says_which_ones_are_named_only():
-    from automl.selection import select_models
+    from automl._search.selection import select_models
 
     registry = plugins.Registry()
     spec = automl.ModelSpec("named_tree", {"binary"}, lambda p, t: None, lambda trial: {},
@@ -221,7 +221,7 @@ def test_no_default_model_for_the_task_says_which_ones_are_named_only():
 
 def test_cli_plugins_marks_the_torch_network_as_searched_only_when_named():
     pytest.importorskip("automl_torch")
-    out = subprocess.run([sys.executable, "-m", "automl.cli", "plugins"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "automl", "plugins"], capture_output=True,
                          text=True, check=True).stdout
     assert "models: torch_mlp (only when named, or --models all)" in out
     assert "models: linear, hist_gradient_boosting," in out  # the defaults carry no mark
@@ -235,7 +235,7 @@ def test_cli_plugins_json_gives_each_plugins_kinds_origin_hooks_and_error(instal
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(installed_plugins), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    out = subprocess.run([sys.executable, "-m", "automl.cli", "plugins", "--json"], env=env,
+    out = subprocess.run([sys.executable, "-m", "automl", "plugins", "--json"], env=env,
                          capture_output=True, text=True, check=True).stdout
     plugins = {p["name"]: p for p in json.loads(out)}
     demo = plugins["demo"]
@@ -250,7 +250,7 @@ def test_cli_plugins_json_gives_each_plugins_kinds_origin_hooks_and_error(instal
     assert plugins["cleaners"]["hooks"] == ["register_cleaners"]
     assert "ModuleNotFoundError" in plugins["broken"]["error"]
     assert plugins["broken"]["registered"] == {} and plugins["broken"]["hooks"] == []
-    version = subprocess.run([sys.executable, "-m", "automl.cli", "--version"], env=env,
+    version = subprocess.run([sys.executable, "-m", "automl", "--version"], env=env,
                              capture_output=True, text=True, check=True).stdout
     assert version.strip() == f"automl {__version__}"
 
@@ -303,7 +303,7 @@ def test_hooks_are_called_through_pluggy_in_its_order_with_wrappers_and_alone():
 
 
 def test_plugin_tracing_writes_pluggys_trace_to_stderr():
-    run = subprocess.run([sys.executable, "-m", "automl.cli", "plugins"], capture_output=True,
+    run = subprocess.run([sys.executable, "-m", "automl", "plugins"], capture_output=True,
                          text=True, env={**os.environ, plugins.TRACE_VARIABLE: "1"})
     assert run.returncode == 0, run.stderr
     assert "register_models" in run.stderr and "finish register_models" in run.stderr

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import automl
+from automl._data.profile import column_kind, infer_task
 from automl.errors import DataWarning
-from automl.profile import column_kind, infer_task
 
 
 def test_task_inference():

@@ -8,8 +8,8 @@ import logging
 import time
 
 import automl
-from automl.progress import Progress
-from automl.search_records import TrialRecord
+from automl._contract.records import TrialRecord
+from automl._search.progress import Progress
 
 
 class _Terminal(io.StringIO):
@@ -29,8 +29,8 @@ def test_the_lines_go_through_the_automl_logger_even_when_silenced(concrete, cap
 
 
 def test_a_terminal_gets_a_live_bar_over_the_budget_and_the_lines_above_it():
-    from automl.metrics import get_metric
-    from automl.specs import Task
+    from automl._contract.metrics import get_metric
+    from automl._contract.specs import Task
 
     stream = _Terminal()
     rmse = get_metric("rmse", Task.REGRESSION)

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import automl
-from automl import row_sample
-from automl.row_sample import FIRST_SAMPLE, GROWTH, SAMPLE_ABOVE, SampleLadder
-from automl.search_records import TrialRecord
+from automl._contract.records import TrialRecord
+from automl._search import row_sample
+from automl._search.row_sample import FIRST_SAMPLE, GROWTH, SAMPLE_ABOVE, SampleLadder
 
 
 def test_small_training_parts_take_every_row():

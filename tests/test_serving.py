@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 import automl
-from automl.serving.requests import MAX_ROWS
+from automl._serving.requests import MAX_ROWS
 from benchmarks.serving_latency import wait_ready
 
 
@@ -249,7 +249,7 @@ def test_bento_carries_the_winners_plugin_and_a_dockerfile(credit, tmp_path, cap
 
     import bentoml
 
-    from automl.serving.bento import build_bento
+    from automl._serving.bento import build_bento
 
     frame = credit.sample(600, random_state=5)
     for models, wanted in [(["xgboost"], "automl_xgboost"), (["linear"], None)]:
@@ -275,7 +275,7 @@ def test_bento_carries_the_winners_plugin_and_a_dockerfile(credit, tmp_path, cap
 def test_an_ensembles_bento_carries_every_members_plugin(credit, tmp_path):
     import dataclasses
 
-    from automl.serving.bento import python_packages
+    from automl._serving.bento import python_packages
 
     result = automl.fit(credit.sample(300, random_state=1), "Status", models=["linear"],
                         n_trials=1, verbose=0)
@@ -451,7 +451,7 @@ def test_a_request_whose_client_left_is_not_predicted(credit_served):
 def _store_folder(bento_tag: str) -> Path:
     import bentoml
 
-    from automl.serving.bento import STORE_FOLDER
+    from automl._serving.bento import STORE_FOLDER
 
     model = bentoml.bentos.get(bento_tag).info.models[0].tag
     return Path(bentoml.models.get(model).path) / STORE_FOLDER
@@ -472,7 +472,7 @@ def test_the_bento_carries_summaries_of_the_training_rows_not_the_rows(credit_se
 
 
 def test_metadata_lists_a_capped_number_of_categories(credit, tmp_path):
-    from automl.serving.requests import LISTED_CATEGORIES, listed_column
+    from automl._serving.requests import LISTED_CATEGORIES, listed_column
 
     frame = credit.sample(800, random_state=1).reset_index(drop=True)
     frame["Branch"] = [f"branch-{i % 60}" for i in range(len(frame))]

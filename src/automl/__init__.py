@@ -3,7 +3,7 @@
 ``automl.fit(df, target)`` checks the data, searches models and parameters inside a time budget
 and returns a :class:`FitResult` that predicts, scores and saves; ``automl.load`` reads it back.
 Plugins register models, preprocessors, cleaning steps, tuners and metrics with the hooks in
-:mod:`automl.hookspecs`.
+:mod:`automl._contract.hookspecs`.
 
 ``import automl`` stays light: scikit-learn, Optuna, pandas and pandera are imported on first use
 of ``fit``, ``load`` or ``FitResult``.
@@ -11,9 +11,8 @@ of ``fit``, ``load`` or ``FitResult``.
 
 from typing import TYPE_CHECKING, Any
 
-from automl.errors import AutoMLError, DataValidationError
-from automl.hookspecs import hookimpl
-from automl.specs import (
+from automl._contract.hookspecs import hookimpl
+from automl._contract.specs import (
     CleanContext,
     CleanerSpec,
     FeatureLayout,
@@ -26,17 +25,19 @@ from automl.specs import (
     Task,
     TunerSpec,
 )
+from automl.errors import AutoMLError, DataValidationError
 
 if TYPE_CHECKING:
-    from automl.api import fit
-    from automl.loading import load
-    from automl.metrics import make_metric
-    from automl.result import FitResult
+    from automl._contract.metrics import make_metric
+    from automl._fit.api import fit
+    from automl._result.loading import load
+    from automl._result.result import FitResult
 
 __version__ = "0.1.0"
 
-_LAZY = {"fit": "automl.api", "load": "automl.loading", "FitResult": "automl.result",
-         "make_metric": "automl.metrics"}
+_LAZY = {"fit": "automl._fit.api", "load": "automl._result.loading",
+         "FitResult": "automl._result.result",
+         "make_metric": "automl._contract.metrics"}
 
 
 def __getattr__(name: str) -> Any:

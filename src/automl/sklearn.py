@@ -5,7 +5,7 @@ sits in a ``Pipeline``, is cross-validated by ``cross_val_score``, tuned by ``Gr
 (over ``time_budget``, say), cloned and pickled as any estimator is. ``fit(X, y,
 sample_weight=None)`` takes a DataFrame (its columns keep their names and types: text
 categories, dates, missing values) or an array (columns ``x0``, ``x1``, ...), runs the whole
-fit and keeps its :class:`~automl.result.FitResult` in ``result_``.
+fit and keeps its :class:`~automl._result.result.FitResult` in ``result_``.
 
 A table too small for automl's search (fewer than 20 labelled rows, or a class with a single
 row: nothing is left to validate on) is what scikit-learn's own tooling and checks meet often,
@@ -28,10 +28,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from automl.api import DEFAULT_INFER_LIMIT
-from automl.checks import MIN_ROWS
+from automl._data.checks import MIN_ROWS
+from automl._fit.api import DEFAULT_INFER_LIMIT
+from automl._result.result import FitResult
 from automl.errors import DataWarning
-from automl.result import FitResult
 
 __all__ = ["AutoMLClassifier", "AutoMLRegressor"]
 
@@ -43,6 +43,8 @@ class _AutoML(BaseEstimator):
     """What the two estimators share; ``_task`` is the task ``automl.fit`` is told."""
 
     _task: str = ""
+    #: the fit, set by ``fit`` (None where too few rows fitted one linear model without it)
+    result_: FitResult | None
 
     def __init__(self, time_budget: float = 60, *, metric: Any = None,
                  models: list[str] | str | None = None, tuner: str = "tpe", seed: int = 0,
@@ -80,7 +82,7 @@ class _AutoML(BaseEstimator):
                             n_trials=self.n_trials, ensemble=self.ensemble,
                             validation=self.validation, infer_limit=self.infer_limit,
                             verbose=self.verbose, sample_weight=sample_weight)
-        self.result_: FitResult | None = result
+        self.result_ = result
         return self
 
     def predict(self, X: Any) -> np.ndarray:

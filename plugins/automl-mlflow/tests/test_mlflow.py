@@ -21,7 +21,7 @@ from automl_mlflow import URI_VARIABLE, log_model, observer, save_model
 from mlflow.tracking import MlflowClient
 
 import automl
-from automl.plugins import plugin_infos
+from automl.plugin import plugin_checks, plugin_infos
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,11 @@ def store(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the default artifact root is relative to the process
     mlflow.set_tracking_uri(uri)
     return uri
+
+
+@pytest.mark.parametrize("check", plugin_checks("mlflow"), ids=str)
+def test_conformance_while_logging(check, store):
+    check()
 
 
 def test_listed_as_an_observer_and_off_by_default(credit, tmp_path, monkeypatch):
@@ -123,7 +128,7 @@ def test_the_cli_flag_names_the_tracking_uri(credit, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     data, uri = tmp_path / "credit.csv", f"sqlite:///{tmp_path / 'cli.db'}"
     credit.to_csv(data, index=False)
-    run = subprocess.run([sys.executable, "-m", "automl.cli", "fit", str(data), "--target",
+    run = subprocess.run([sys.executable, "-m", "automl", "fit", str(data), "--target",
                           "Status", "--models", "linear", "--n-trials", "1", "--time-budget",
                           "10", "--quiet", "--mlflow", uri], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

@@ -4,7 +4,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 import automl
-from automl.testing import plugin_checks
+from automl.plugin import plugin_checks
 
 
 @pytest.mark.parametrize("check", plugin_checks("template"), ids=str)

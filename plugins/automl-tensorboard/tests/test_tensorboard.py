@@ -9,7 +9,7 @@ from automl_tensorboard import LOGDIR_VARIABLE, observer
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import automl
-from automl.plugins import plugin_infos
+from automl.plugin import plugin_checks, plugin_infos
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +21,12 @@ def credit():
 def test_listed_as_an_observer_from_its_own_distribution():
     info = {i.name: i for i in plugin_infos()}["tensorboard"]
     assert (info.distribution, info.error) == ("automl-tensorboard", None)
+
+
+@pytest.mark.parametrize("check", plugin_checks("tensorboard"), ids=str)
+def test_conformance_while_writing(check, tmp_path, monkeypatch):
+    monkeypatch.setenv(LOGDIR_VARIABLE, str(tmp_path / "runs"))
+    check()
 
 
 def test_off_by_default(credit, tmp_path, monkeypatch):
@@ -61,7 +67,7 @@ def test_automl_fit_tensorboard_writes_a_run_and_needs_the_plugin(credit, tmp_pa
 
     data, runs = tmp_path / "credit.csv", tmp_path / "runs"
     credit.to_csv(data, index=False)
-    command = [sys.executable, "-m", "automl.cli", "fit", str(data), "--target", "Status",
+    command = [sys.executable, "-m", "automl", "fit", str(data), "--target", "Status",
                "--models", "linear", "--n-trials", "2", "--quiet", "--tensorboard", str(runs)]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -13,9 +13,8 @@ import torch
 from automl_torch.estimator import TabularNetClassifier, TabularNetRegressor
 
 import automl
-from automl import plugins
-from automl.plugins import plugin_infos
-from automl.testing import budget_run, plugin_checks, small_data
+from automl._contract import plugins
+from automl.plugin import budget_run, plugin_checks, plugin_infos, small_data
 
 
 @pytest.mark.parametrize("check", plugin_checks("torch"), ids=str)

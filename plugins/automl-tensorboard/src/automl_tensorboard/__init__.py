@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import automl
-from automl.metrics import get_metric
+from automl.plugin import get_metric
 
 LOGDIR_VARIABLE = "AUTOML_TENSORBOARD_LOGDIR"
 

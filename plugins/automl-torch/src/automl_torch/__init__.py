@@ -8,7 +8,7 @@ from importlib.metadata import version
 from typing import Any
 
 import automl
-from automl import FeatureLayout, FitContext, ModelSpec, Task
+from automl.plugin import FeatureLayout, FitContext, ModelSpec, Task
 
 __version__ = version("automl-torch")
 
