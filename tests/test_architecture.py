@@ -51,3 +51,18 @@ def test_the_architecture_page_names_every_package_and_module():
             assert str(folder) == "." or f"{folder}/" in tree, f"{folder}/ is not in the tree"
         else:
             assert path.name in page, f"{path.relative_to(package)} is not on the page"
+
+
+def test_the_readmes_stages_map_one_to_one_onto_the_stage_folders():
+    root = pathlib.Path(__file__).parents[1]
+    readme = (root / "README.md").read_text()
+    table = readme[readme.index("### What a fit does, stage by stage"):]
+    table = table[:table.index("\n\n", table.index("| stage |"))]
+    folders = [row.split("|")[3].strip().strip("`") for row in table.splitlines()
+               if row.startswith("| ") and not row.startswith("| stage")]
+    packages = {p.name + "/" for p in (root / "src" / "automl").iterdir()
+                if (p / "__init__.py").is_file()}
+    # the fit that runs the stages, the contract they share, the built-in plugins, the kit
+    around = {"_fit/", "_contract/", "_builtins/", "_kit/"}
+    assert sorted(folders) == sorted(packages - around)
+    assert len(folders) == len(set(folders))
