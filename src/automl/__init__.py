@@ -2,8 +2,11 @@
 
 ``automl.fit(df, target)`` checks the data, searches models and parameters inside a time budget
 and returns a :class:`FitResult` that predicts, scores and saves; ``automl.load`` reads it back.
-Plugins register models, preprocessors, cleaning steps, tuners and metrics with the hooks in
-:mod:`automl._contract.hookspecs`.
+Plugins register models, preprocessors, cleaning steps, tuners and metrics with the hooks of
+:mod:`automl.plugin`, the plugin author's surface; the records a plugin registers (``ModelSpec``
+and the rest) are importable from here too. These names, :mod:`automl.plugin`,
+:mod:`automl.sklearn` and :mod:`automl.errors` are the public API; a module whose name starts with
+an underscore may change in any release.
 
 ``import automl`` stays light: scikit-learn, Optuna, pandas and pandera are imported on first use
 of ``fit``, ``load`` or ``FitResult``.

@@ -13,10 +13,10 @@ of the hooks below (decorated with :data:`hookimpl`). This module is the plugin 
 - metrics by name and your own: :func:`get_metric`, :func:`make_metric`;
 - keeping to a deadline: :func:`call_with_time_limit`, :class:`TimeLimitExceeded`;
 - what is installed: :func:`plugin_infos`, :class:`PluginInfo`;
-- the conformance kit: :func:`plugin_checks` (one pytest case per check), :func:`check_plugin`,
+- the conformance kit: :func:`plugin_checks` (one pytest case per check, with
+  ``expected_failures=`` for the checks a plugin knowingly fails), :func:`check_plugin`,
   :class:`PluginCheck`, :class:`PluginCheckError`, :func:`small_data`, :func:`baseline_score`,
-  :func:`budget_run`,
-  :func:`paced_run`, and :func:`make_messy` for cleaning tests.
+  :func:`budget_run`, :func:`paced_run`, and :func:`make_messy` for cleaning tests.
 
 The names here keep their meaning across minor versions; tests/test_public_api.py fails when one
 disappears. Modules whose names start with an underscore are automl's own and may change at any
