@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import warnings
 from pathlib import Path
@@ -27,6 +28,8 @@ from benchmarks.suite import TABLES, classes_of, load, score, split
 
 #: a budget no fit of a few trials reaches on the suite's tables
 UNREACHED_BUDGET = 3600.0
+#: relative difference below which two scores are the same figure computed in another order
+TOLERANCE = 1e-12
 
 
 def table_scores(name: str, trials: int) -> dict:
@@ -54,17 +57,29 @@ def table_scores(name: str, trials: int) -> dict:
 
 
 def compare(before: dict, after: dict) -> int:
-    """Print each table's figures side by side; 1 when any differs."""
+    """Print each table's test scores side by side and whether everything recorded is the same:
+    exactly, or to :data:`TOLERANCE` (the noise of multithreaded tree building: a rerun of the
+    same commit differs as much); 1 when any table differs more."""
     differ = 0
     for name in sorted(set(before) | set(after)):
         a, b = before.get(name), after.get(name)
-        same = a == b
-        differ += not same
-        test_a = "-" if a is None else f"{a['test']:.6g}"
-        test_b = "-" if b is None else f"{b['test']:.6g}"
-        print(f"{name:16} {test_a:>12} {test_b:>12}  {'same' if same else 'DIFFERENT'}")
+        verdict = "same" if a == b else f"same to {TOLERANCE:g}" if _close(a, b) else "DIFFERENT"
+        differ += verdict == "DIFFERENT"
+        test_a = "-" if a is None else f"{a['test']:.10g}"
+        test_b = "-" if b is None else f"{b['test']:.10g}"
+        print(f"{name:16} {test_a:>16} {test_b:>16}  {verdict}")
     print(f"{len(set(before) | set(after)) - differ} tables the same, {differ} different")
     return 1 if differ else 0
+
+
+def _close(a: dict | None, b: dict | None) -> bool:
+    if a is None or b is None or a["best"] != b["best"] or len(a["trials"]) != len(b["trials"]):
+        return False
+    pairs = [(a["test"], b["test"])] + [
+        (x[1], y[1]) for x, y in zip(a["trials"], b["trials"], strict=True) if x[0] == y[0]]
+    return len(pairs) == len(a["trials"]) + 1 and all(
+        x == y or (x is not None and y is not None and math.isclose(x, y, rel_tol=TOLERANCE))
+        for x, y in pairs)
 
 
 def main(argv: list[str] | None = None) -> int:
