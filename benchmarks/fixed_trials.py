@@ -67,7 +67,8 @@ def compare(before: dict, after: dict) -> int:
         differ += verdict == "DIFFERENT"
         test_a = "-" if a is None else f"{a['test']:.10g}"
         test_b = "-" if b is None else f"{b['test']:.10g}"
-        print(f"{name:16} {test_a:>16} {test_b:>16}  {verdict}")
+        shown = TABLES[name].key if name in TABLES else name
+        print(f"{shown:26} {test_a:>16} {test_b:>16}  {verdict}")
     print(f"{len(set(before) | set(after)) - differ} tables the same, {differ} different")
     return 1 if differ else 0
 
