@@ -1,0 +1,7 @@
+"""Deprecated: import these names from :mod:`automl.plugin` (see :mod:`automl._moved`)."""
+
+from automl._moved import moved_names
+
+__getattr__ = moved_names(__name__, frozenset({
+    "PluginCheck", "PluginCheckError", "baseline_score", "budget_run", "check_plugin",
+    "paced_run", "plugin_checks", "small_data"}))
