@@ -43,6 +43,12 @@ def concrete() -> pd.DataFrame:
     return _table("modeldata", "concrete")
 
 
+@pytest.fixture(scope="session")
+def college() -> pd.DataFrame:
+    """ISLR/College: regression (Apps), long-tailed counts."""
+    return _table("ISLR", "College")
+
+
 @pytest.fixture()
 def small_credit(credit: pd.DataFrame) -> pd.DataFrame:
     """A 600-row sample of credit_data, for quick fits."""

@@ -92,7 +92,10 @@ class FitContext:
       runs once per fold; the pruner judges the first fold, and ``report`` never stops later
       ones.
     - ``score(estimator)``: the held-out score of a (partly) fitted estimator in the search's
-      metric, ready for ``report``; None when there is no held-out split.
+      metric, on the target's own scale, ready for ``report``; None when there is no held-out
+      split.
+    - ``better(a, b)``: whether held-out score ``a`` beats ``b`` in the search's metric; None
+      when there is no held-out split. :meth:`best_of` picks among fitted variants with it.
     - ``log(step, **values)``: the training curve (losses per epoch, say), passed on to the
       ``on_training_step`` observers such as a TensorBoard or MLflow plugin.
     - ``seed``: the fit's seed.
@@ -121,6 +124,19 @@ class FitContext:
     trial_estimator: Any = None
     trial_estimators: tuple[Any, ...] = ()
     sample_weight: Any = None
+    better: Callable[[float, float], bool] | None = None
+
+    def best_of(self, estimators: list[Any]) -> Any | None:
+        """Of fitted ``estimators``, the one with the best held-out score (the earliest of
+        equals); None when there is no held-out split to judge them on."""
+        if self.score is None or self.better is None or self.X_valid is None or not estimators:
+            return None
+        best, best_score = estimators[0], self.score(estimators[0])
+        for estimator in estimators[1:]:
+            score = self.score(estimator)
+            if self.better(score, best_score):
+                best, best_score = estimator, score
+        return best
 
     def weight_kwargs(self) -> dict[str, Any]:
         """``{"sample_weight": ...}`` in a weighted fit, else ``{}``: what a custom ``fit``

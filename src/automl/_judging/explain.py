@@ -239,7 +239,8 @@ def _exact(member: Any, X: pd.DataFrame, background: pd.DataFrame, task: Task, o
 
 def _linear(estimator: Any, Z: Any, Z_background: Any, classifier: bool
             ) -> tuple[str, np.ndarray, np.ndarray] | None:
-    """A linear regressor's terms, measured from the background's mean."""
+    """A linear regressor's terms, measured from the background's mean; on the columns as the
+    model sees them where it maps them first (``view``, the built-in ridge's long tails)."""
     coef = getattr(estimator, "coef_", None)
     intercept = getattr(estimator, "intercept_", None)
     if classifier or coef is None or intercept is None or np.ndim(coef) != 1:
@@ -248,6 +249,9 @@ def _linear(estimator: Any, Z: Any, Z_background: Any, classifier: bool
         Z, Z_background = np.asarray(Z, dtype=float), np.asarray(Z_background, dtype=float)
     except (TypeError, ValueError):
         return None
+    view = getattr(estimator, "view", None)
+    if callable(view):
+        Z, Z_background = view(Z), view(Z_background)
     mean = Z_background.mean(axis=0)
     values = ((Z - mean) * np.asarray(coef, dtype=float))[:, :, None]
     base = np.array([float(np.asarray(intercept).ravel()[0]) + float(mean @ coef)])

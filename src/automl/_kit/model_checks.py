@@ -95,7 +95,8 @@ def _fitted(spec: ModelSpec, task: Task, registry: Registry,
     pipeline = _pipeline(spec, task, registry, columns)
     context = FitContext(X_valid=split.X_valid, y_valid=split.y_valid,
                          deadline=deadline or time.monotonic() + FIT_SECONDS)
-    context.score = held_out_scorer(get_metric(None, task), context)
+    metric = get_metric(None, task)
+    context.score, context.better = held_out_scorer(metric, context), metric.better
     fit_pipeline(pipeline, spec, split.X_train, split.y_train, context)
     return pipeline, split
 

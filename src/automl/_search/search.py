@@ -37,7 +37,7 @@ from automl._data.split import Validation
 from automl._data.weights import RowWeights
 from automl._features.ensemble import WeightedEnsemble
 from automl._features.pipeline import build_pipeline, split_params
-from automl._features.target_transform import TargetScale
+from automl._features.target_transform import ScaledTargetModel, TargetScale
 from automl._search.fitting import Resample, fit_pipeline
 from automl._search.memory import Releaser
 from automl._search.progress import Progress
@@ -359,7 +359,8 @@ class Search:
                                  deadline=started + share * (i + 1),
                                  report=report if i == 0 else _never_prune,
                                  seed=self.setup.seed, log=training_log(spec.name, trial.number))
-            context.score = held_out_scorer(self.setup.metric, context)
+            context.score = held_out_scorer(self.setup.metric, context, self.setup.target_scale)
+            context.better = self.setup.metric.better
             pipeline = self.setup.pipeline(spec.name, record.params)
 
             def fit_fold(pipeline: Pipeline = pipeline, fold: Any = fold,
@@ -462,14 +463,20 @@ def _never_prune(step: int, value: float) -> bool:
     return False
 
 
-def held_out_scorer(metric: Metric, context: FitContext) -> Any:
+def held_out_scorer(metric: Metric, context: FitContext, scale: TargetScale | None = None
+                    ) -> Any:
     """A ``FitContext.score``: ``metric`` of an estimator on the context's held-out rows, read
-    when called, since ``fit_pipeline`` swaps in the preprocessed rows."""
-    return functools.partial(_context_score, metric, context)
+    when called, since ``fit_pipeline`` swaps in the preprocessed rows; with a target
+    ``scale``, on the target's own scale, as the trial is scored."""
+    return functools.partial(_context_score, metric, context, scale)
 
 
-def _context_score(metric: Metric, context: FitContext, estimator: Any) -> float:
-    return score_model(metric, estimator, context.X_valid, context.y_valid)
+def _context_score(metric: Metric, context: FitContext, scale: TargetScale | None,
+                   estimator: Any) -> float:
+    if scale is None:
+        return score_model(metric, estimator, context.X_valid, context.y_valid)
+    return score_model(metric, ScaledTargetModel(estimator, scale), context.X_valid,
+                       scale.to_target(np.asarray(context.y_valid)))
 
 
 def training_log(model: str, trial: int) -> Any:
