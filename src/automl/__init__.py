@@ -12,7 +12,7 @@ an underscore may change in any release.
 of ``fit``, ``load`` or ``FitResult``.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from automl._contract.hookspecs import hookimpl
 from automl._contract.specs import (
@@ -28,6 +28,7 @@ from automl._contract.specs import (
     Task,
     TunerSpec,
 )
+from automl._lazy import lazy_names
 from automl.errors import AutoMLError, DataValidationError
 
 if TYPE_CHECKING:
@@ -43,12 +44,7 @@ _LAZY = {"fit": "automl._fit.api", "load": "automl._result.loading",
          "make_metric": "automl._contract.metrics"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'automl' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [

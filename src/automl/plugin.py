@@ -24,7 +24,7 @@ time. The hooks and records are light to import; the kit and the cleaning step l
 pandas, scikit-learn and Optuna on first use.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from automl._contract import hookspecs
 from automl._contract.hookspecs import hookimpl
@@ -42,6 +42,7 @@ from automl._contract.specs import (
     Task,
     TunerSpec,
 )
+from automl._lazy import lazy_names
 
 if TYPE_CHECKING:
     from automl._cleaning.steps import CleaningStep
@@ -75,12 +76,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'automl.plugin' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [

@@ -44,12 +44,8 @@ from automl._kit.component_checks import (
     cleaner_checks,
     observer_checks,
 )
+from automl._kit.failure import PluginCheckError
 from automl._kit.model_checks import model_checks
-
-
-class PluginCheckError(AssertionError):
-    """A plugin failed a conformance check; the message names the plugin, what it registered
-    and the check."""
 
 
 @dataclass(frozen=True)

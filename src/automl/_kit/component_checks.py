@@ -23,6 +23,7 @@ from automl._contract.specs import (
     Task,
     TunerSpec,
 )
+from automl._kit.failure import PluginCheckError
 from automl._kit.runs import small_data
 
 #: a value no cleaning step can read as a number, a date or a sentinel: it must reach the
@@ -32,10 +33,6 @@ UNREADABLE = "#unreadable value#"
 OBSERVER_HOOKS = ("on_trial_end", "on_training_step", "on_fit_end")
 #: seconds of the small fit whose result on_fit_end is handed
 OBSERVED_FIT_SECONDS = 3
-
-
-class ComponentCheckError(AssertionError):
-    """A component broke its contract (the kit names the plugin and the check around it)."""
 
 
 def check_preprocessor(spec: PreprocessorSpec) -> None:
@@ -49,7 +46,7 @@ def check_preprocessor(spec: PreprocessorSpec) -> None:
         values = np.asarray(pd.DataFrame(out).apply(pd.to_numeric, errors="coerce"),
                             dtype=float)
         if values.shape[0] != len(X):
-            raise ComponentCheckError(f"{kind} columns: {values.shape[0]} rows out for "
+            raise PluginCheckError(f"{kind} columns: {values.shape[0]} rows out for "
                                       f"{len(X)}")
 
 
@@ -57,13 +54,13 @@ def check_tuner(spec: TunerSpec, registry: Registry) -> None:
     """It gives an Optuna sampler, and its plan names registered models only."""
     sampler = spec.sampler(0)
     if not isinstance(sampler, optuna.samplers.BaseSampler):
-        raise ComponentCheckError(f"sampler(0) returned {type(sampler).__name__}, not an "
+        raise PluginCheckError(f"sampler(0) returned {type(sampler).__name__}, not an "
                                   f"Optuna sampler")
     if spec.plan is not None:
         plan = spec.plan(list(registry.models.values()))
         unknown = {p.get("model") for p in plan} - set(registry.models)
         if unknown:
-            raise ComponentCheckError(f"plan names models that are not registered: {unknown}")
+            raise PluginCheckError(f"plan names models that are not registered: {unknown}")
 
 
 def check_metric(metric: Metric, task: Task) -> None:
@@ -82,13 +79,13 @@ def check_metric(metric: Metric, task: Task) -> None:
     try:
         good, bad = (float(scoring.fn(y, p)) for p in (perfect, reversed_))
     except Exception as exc:
-        raise ComponentCheckError(f"it raises on a {task.value} target: "
+        raise PluginCheckError(f"it raises on a {task.value} target: "
                                   f"{type(exc).__name__}: {exc}") from exc
     if not (np.isfinite(good) and np.isfinite(bad)):
-        raise ComponentCheckError(f"it gives {good} for a perfect and {bad} for a reversed "
+        raise PluginCheckError(f"it gives {good} for a perfect and {bad} for a reversed "
                                   f"prediction: a finite number is needed")
     if metric.better(bad, good):
-        raise ComponentCheckError(f"it ranks a reversed prediction ({bad:.4g}) above a "
+        raise PluginCheckError(f"it ranks a reversed prediction ({bad:.4g}) above a "
                                   f"perfect one ({good:.4g}): is greater_is_better right?")
 
 
@@ -112,7 +109,7 @@ def _fitted_step(spec: CleanerSpec) -> tuple[Any, pd.DataFrame]:
 def _transformed(step: Any, frame: pd.DataFrame) -> pd.DataFrame:
     out = step.transform(frame.copy())
     if not isinstance(out, pd.DataFrame):
-        raise ComponentCheckError(f"transform returned {type(out).__name__}, not a DataFrame")
+        raise PluginCheckError(f"transform returned {type(out).__name__}, not a DataFrame")
     return out
 
 
@@ -120,7 +117,7 @@ def _check_one_row(spec: CleanerSpec) -> None:
     step, X = _fitted_step(spec)
     out = _transformed(step, X.head(1))
     if len(out) != 1:
-        raise ComponentCheckError(f"transform of a one-row frame gave {len(out)} rows: the "
+        raise PluginCheckError(f"transform of a one-row frame gave {len(out)} rows: the "
                                   f"service predicts one row at a time")
 
 
@@ -128,7 +125,7 @@ def _check_rows_kept(spec: CleanerSpec) -> None:
     step, X = _fitted_step(spec)
     out = _transformed(step, X)
     if len(out) != len(X) or not out.index.equals(X.index):
-        raise ComponentCheckError(f"transform gave {len(out)} rows for {len(X)} (or another "
+        raise PluginCheckError(f"transform gave {len(out)} rows for {len(X)} (or another "
                                   f"index): each row to predict needs its answer")
 
 
@@ -140,7 +137,7 @@ def _check_unreadable(spec: CleanerSpec) -> None:
     frame.iloc[3, 0] = UNREADABLE
     out = _transformed(step, frame)
     if column in out.columns and out[column].iloc[3] != UNREADABLE:
-        raise ComponentCheckError(f"an unreadable value {UNREADABLE!r} in column {column!r} "
+        raise PluginCheckError(f"an unreadable value {UNREADABLE!r} in column {column!r} "
                                   f"came out as {out[column].iloc[3]!r}: leave what the step "
                                   f"cannot read as it is, so that the schema check names it")
 

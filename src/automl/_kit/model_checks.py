@@ -19,6 +19,7 @@ from automl._contract.specs import FitContext, ModelSpec, Task
 from automl._contract.time_limit import TimeLimitExceeded, call_with_time_limit
 from automl._data.split import Split, train_valid_split
 from automl._features.pipeline import build_pipeline
+from automl._kit.failure import PluginCheckError
 from automl._kit.runs import large_data, small_data
 from automl._search.fitting import fit_pipeline
 from automl._search.search import held_out_scorer
@@ -31,10 +32,6 @@ FIT_SECONDS = 120
 #: rows of the deadline check's table, and the seconds its fit may run past the deadline (a
 #: model that stops at its deadline returns within a few rounds; one that ignores it runs on)
 DEADLINE_ROWS, DEADLINE_GRACE = 50_000, 5.0
-
-
-class ModelCheckError(AssertionError):
-    """A model broke its contract (the kit names the plugin and the check around it)."""
 
 
 def model_checks(spec: ModelSpec, registry: Registry) -> list[tuple[str, str, Callable[[], None]]]:
@@ -64,7 +61,7 @@ def _check_builds(spec: ModelSpec, task: Task, registry: Registry) -> None:
             ["predict_proba"] if task.is_classification else [])
         missing = [m for m in needed if not hasattr(estimator, m)]
         if missing:
-            raise ModelCheckError(f"build({params}, {task.value!r}) returned "
+            raise PluginCheckError(f"build({params}, {task.value!r}) returned "
                                   f"{type(estimator).__name__}, which lacks {missing}")
 
 
@@ -76,7 +73,7 @@ def _check_search_space(spec: ModelSpec, task: Task, registry: Registry) -> None
         trial = study.ask()
         drawn = spec.search_space(ModelTrial(trial, spec.name, task))
         if not isinstance(drawn, dict):
-            raise ModelCheckError(f"search_space returned {type(drawn).__name__}, not a dict")
+            raise PluginCheckError(f"search_space returned {type(drawn).__name__}, not a dict")
         spec.build(dict(drawn), task)
         study.tell(trial, 0.0)
 
@@ -105,19 +102,19 @@ def _check_predictions(pipeline: Any, X: Any, y: np.ndarray, task: Task,
                        labels: set[int]) -> None:
     predicted = np.asarray(pipeline.predict(X))
     if predicted.shape[0] != len(y):
-        raise ModelCheckError(f"predict gave {predicted.shape[0]} rows for {len(y)}")
+        raise PluginCheckError(f"predict gave {predicted.shape[0]} rows for {len(y)}")
     if not task.is_classification:
         if not np.all(np.isfinite(predicted.astype(float))):
-            raise ModelCheckError("predict gave values that are not finite")
+            raise PluginCheckError("predict gave values that are not finite")
         return
     if not set(predicted.astype(int).tolist()) <= labels:
-        raise ModelCheckError(f"predict gave labels outside {sorted(labels)}")
+        raise PluginCheckError(f"predict gave labels outside {sorted(labels)}")
     proba = np.asarray(pipeline.predict_proba(X))
     if proba.shape != (len(y), len(labels)):
-        raise ModelCheckError(f"predict_proba has shape {proba.shape}, expected "
+        raise PluginCheckError(f"predict_proba has shape {proba.shape}, expected "
                               f"{(len(y), len(labels))}")
     if not np.allclose(proba.sum(axis=1), 1.0, atol=1e-4):
-        raise ModelCheckError("predict_proba rows do not sum to one")
+        raise PluginCheckError("predict_proba rows do not sum to one")
 
 
 def _check_fit_predict(spec: ModelSpec, task: Task, registry: Registry) -> None:
@@ -132,7 +129,7 @@ def _check_pickle(spec: ModelSpec, task: Task, registry: Registry) -> None:
     before = np.asarray(pipeline.predict(split.X_valid))
     after = np.asarray(restored.predict(split.X_valid))
     if not np.allclose(before.astype(float), after.astype(float)):
-        raise ModelCheckError("the unpickled model predicts differently")
+        raise PluginCheckError("the unpickled model predicts differently")
 
 
 def _check_refit(spec: ModelSpec, task: Task, registry: Registry) -> None:
@@ -162,7 +159,7 @@ def _check_deadline(spec: ModelSpec, task: Task, registry: Registry) -> None:
             lambda: fit_pipeline(pipeline, spec, split.X_train, split.y_train, context),
             deadline + DEADLINE_GRACE, f"{spec.name}'s fit")
     except TimeLimitExceeded:
-        raise ModelCheckError(
+        raise PluginCheckError(
             f"with FitContext.deadline one second away it was still fitting "
             f"{DEADLINE_GRACE:g} s past it on {DEADLINE_ROWS:,} rows: stop training when "
             f"time.monotonic() reaches context.deadline (or pace it with "
@@ -178,6 +175,6 @@ def _check_seeded(spec: ModelSpec, task: Task, registry: Registry) -> None:
     method = "predict_proba" if task.is_classification else "predict"
     a, b = (np.asarray(getattr(p, method)(split.X_valid), dtype=float) for p in (first, second))
     if not np.allclose(a, b, rtol=1e-6, atol=1e-8):
-        raise ModelCheckError(f"two fits with the same seed differ by up to "
+        raise PluginCheckError(f"two fits with the same seed differ by up to "
                               f"{np.max(np.abs(a - b)):.3g} in {method}: seed every source "
                               f"of randomness from random_state or FitContext.seed")
