@@ -184,7 +184,7 @@ class _FromScorer:
         return float(self.score_func(y, values, **self.kwargs, **weights))
 
 
-def _from_scorer(scorer: Any, task: Task) -> Metric:
+def _from_scorer(scorer: Any) -> Metric:
     method = scorer._response_method
     methods = (method,) if isinstance(method, str) else tuple(method)
     proba = "predict_proba" in methods or "decision_function" in methods
@@ -201,7 +201,7 @@ def resolve_metric(metric: str | Metric | Any | None, task: Task) -> Metric:
     if metric is None or isinstance(metric, str):
         return get_metric(metric, task)
     if hasattr(metric, "_score_func") and hasattr(metric, "_sign"):
-        metric = _from_scorer(metric, task)
+        metric = _from_scorer(metric)
     if not isinstance(metric, Metric):
         raise ConfigurationError(
             f"metric={metric!r}: give a name, a scikit-learn scorer (make_scorer) or "

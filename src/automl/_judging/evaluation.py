@@ -125,8 +125,8 @@ def evaluate(result: FitResult, df: pd.DataFrame, *, sensitive: str | None = Non
              importance: bool = True, seed: int = 0) -> Evaluation:
     """Judge ``result`` on labelled rows ``df`` (see :meth:`FitResult.evaluate`)."""
     target = result.feature_schema.target
-    _check_columns(df, target, sensitive)
-    labelled = df[df[target].notna()]
+    labelled = result.labelled_rows(df, "evaluation data")
+    _check_sensitive(df, target, sensitive)
     features = labelled
     schema = result.feature_schema
     if sensitive is not None and sensitive not in [*schema.names, *schema.ignored]:
@@ -164,13 +164,9 @@ def evaluate(result: FitResult, df: pd.DataFrame, *, sensitive: str | None = Non
     return found
 
 
-def _check_columns(df: Any, target: str, sensitive: str | None) -> None:
-    if not isinstance(df, pd.DataFrame) or target not in df.columns:
-        raise DataValidationError([Failure(target, "target column missing")], "evaluation data")
+def _check_sensitive(df: pd.DataFrame, target: str, sensitive: str | None) -> None:
     if sensitive is not None and (sensitive not in df.columns or sensitive == target):
         raise DataValidationError([Failure(str(sensitive), "sensitive column missing" if
                                            sensitive != target else
                                            "the sensitive column cannot be the target")],
                                   "evaluation data")
-    if not df[target].notna().any():
-        raise DataValidationError([Failure(target, "no labelled rows")], "evaluation data")

@@ -387,17 +387,16 @@ class FitResult:
         indices."""
         return on_labels(resolve_metric(metric, self.task), self.classes)
 
-    def labelled_rows(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The rows of ``df`` with a target value; raises :class:`DataValidationError` where
-        the target column is missing or has no value."""
+    def labelled_rows(self, df: pd.DataFrame, context: str = "scoring data") -> pd.DataFrame:
+        """The rows of ``df`` with a target value; raises :class:`DataValidationError`, naming
+        ``context``, where the target column is missing or has no value."""
         target = self.feature_schema.target
         if not isinstance(df, pd.DataFrame) or target not in df.columns:
-            raise DataValidationError([Failure(target, "target column missing")],
-                                      "scoring data")
+            raise DataValidationError([Failure(target, "target column missing")], context)
         labelled = df[df[target].notna()]
         if labelled.empty:
             raise DataValidationError([Failure(target, "no rows with a target value to score "
-                                                       "on")], "scoring data")
+                                                       "on")], context)
         return labelled
 
     def evaluate(self, df: pd.DataFrame, *, sensitive: str | None = None,

@@ -146,9 +146,9 @@ def _folds(rows: int, seed: int, groups: np.ndarray | None = None
 
     order = np.arange(rows)
     if groups is not None:
-        splits = list(GroupKFold(min(PROBE_FOLDS, len(np.unique(groups))), shuffle=True,
-                                 random_state=seed).split(order, groups=groups))
-        return splits if rows <= PROBE_CV_ROWS else splits[:1]
+        splits = GroupKFold(min(PROBE_FOLDS, len(np.unique(groups))), shuffle=True,
+                            random_state=seed).split(order, groups=groups)
+        return list(splits) if rows <= PROBE_CV_ROWS else [next(splits)]
     if rows <= PROBE_CV_ROWS:
         return list(KFold(PROBE_FOLDS, shuffle=True, random_state=seed).split(order))
     held = np.random.default_rng(seed).permutation(rows)[:round(rows * 0.2)]
