@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
 from automl._contract.specs import FitContext
+from automl._features.target_transform import column_skewness
 
 __all__ = ["SKEWED", "TailAwareRidge", "fit_linear"]
 
@@ -111,6 +112,8 @@ def fit_linear(estimator: Any, X: Any, y: Any, context: FitContext) -> Any:
     if chosen:
         view = max(VIEWS, key=chosen.count)  # ties go to the inputs as given
         return clone(estimator).set_params(tails=view).fit(X, y, **weights)
+    if context.X_valid is None:  # no held-out rows to judge the views on
+        return estimator.fit(X, y, **weights)
     variants = [clone(estimator).set_params(tails="given").fit(X, y, **weights)]
     if not variants[0].skewed_.any():
         return variants[0]
@@ -126,11 +129,7 @@ def _long_tailed(values: np.ndarray) -> np.ndarray:
         return np.zeros(values.shape[1], dtype=bool)
     low, high = values.min(axis=0), values.max(axis=0)
     spread = ((values > low) & (values < high)).any(axis=0)  # a third value between the two ends
-    centred = values - values.mean(axis=0)
-    with np.errstate(all="ignore"):  # a constant column: 0/0, no tail
-        skewness = np.nan_to_num((centred ** 3).mean(axis=0)
-                                 / (centred ** 2).mean(axis=0) ** 1.5)
-    return spread & (np.abs(skewness) > SKEWED)
+    return spread & (np.abs(column_skewness(values)) > SKEWED)
 
 
 def _quantile_map(values: np.ndarray) -> Any:

@@ -25,10 +25,16 @@ RANGE_SLACK = 0.1
 
 def skewness(y: np.ndarray) -> float:
     """The sample skewness of ``y`` (0 for a constant)."""
-    values = np.asarray(y, dtype=float)
-    centred = values - values.mean()
-    spread = np.sqrt(np.mean(centred**2))
-    return 0.0 if spread == 0 else float(np.mean(centred**3) / spread**3)
+    return float(column_skewness(np.asarray(y, dtype=float).reshape(-1, 1))[0])
+
+
+def column_skewness(values: np.ndarray) -> np.ndarray:
+    """The sample skewness of each column of a 2-D array (0 for a constant column)."""
+    centred = values - values.mean(axis=0)
+    spread = np.sqrt(np.mean(centred**2, axis=0))
+    with np.errstate(all="ignore"):  # a constant column: 0/0, set to 0 below
+        skew = np.mean(centred**3, axis=0) / spread**3
+    return np.where(spread == 0, 0.0, skew)
 
 
 @dataclass(frozen=True)

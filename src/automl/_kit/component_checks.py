@@ -47,7 +47,7 @@ def check_preprocessor(spec: PreprocessorSpec) -> None:
                             dtype=float)
         if values.shape[0] != len(X):
             raise PluginCheckError(f"{kind} columns: {values.shape[0]} rows out for "
-                                      f"{len(X)}")
+                                   f"{len(X)}")
 
 
 def check_tuner(spec: TunerSpec, registry: Registry) -> None:
@@ -55,7 +55,7 @@ def check_tuner(spec: TunerSpec, registry: Registry) -> None:
     sampler = spec.sampler(0)
     if not isinstance(sampler, optuna.samplers.BaseSampler):
         raise PluginCheckError(f"sampler(0) returned {type(sampler).__name__}, not an "
-                                  f"Optuna sampler")
+                               f"Optuna sampler")
     if spec.plan is not None:
         plan = spec.plan(list(registry.models.values()))
         unknown = {p.get("model") for p in plan} - set(registry.models)
@@ -80,13 +80,13 @@ def check_metric(metric: Metric, task: Task) -> None:
         good, bad = (float(scoring.fn(y, p)) for p in (perfect, reversed_))
     except Exception as exc:
         raise PluginCheckError(f"it raises on a {task.value} target: "
-                                  f"{type(exc).__name__}: {exc}") from exc
+                               f"{type(exc).__name__}: {exc}") from exc
     if not (np.isfinite(good) and np.isfinite(bad)):
         raise PluginCheckError(f"it gives {good} for a perfect and {bad} for a reversed "
-                                  f"prediction: a finite number is needed")
+                               f"prediction: a finite number is needed")
     if metric.better(bad, good):
         raise PluginCheckError(f"it ranks a reversed prediction ({bad:.4g}) above a "
-                                  f"perfect one ({good:.4g}): is greater_is_better right?")
+                               f"perfect one ({good:.4g}): is greater_is_better right?")
 
 
 def cleaner_checks(spec: CleanerSpec) -> list[tuple[str, Callable[[], None]]]:
@@ -118,7 +118,7 @@ def _check_one_row(spec: CleanerSpec) -> None:
     out = _transformed(step, X.head(1))
     if len(out) != 1:
         raise PluginCheckError(f"transform of a one-row frame gave {len(out)} rows: the "
-                                  f"service predicts one row at a time")
+                               f"service predicts one row at a time")
 
 
 def _check_rows_kept(spec: CleanerSpec) -> None:
@@ -126,7 +126,7 @@ def _check_rows_kept(spec: CleanerSpec) -> None:
     out = _transformed(step, X)
     if len(out) != len(X) or not out.index.equals(X.index):
         raise PluginCheckError(f"transform gave {len(out)} rows for {len(X)} (or another "
-                                  f"index): each row to predict needs its answer")
+                               f"index): each row to predict needs its answer")
 
 
 def _check_unreadable(spec: CleanerSpec) -> None:
@@ -138,8 +138,8 @@ def _check_unreadable(spec: CleanerSpec) -> None:
     out = _transformed(step, frame)
     if column in out.columns and out[column].iloc[3] != UNREADABLE:
         raise PluginCheckError(f"an unreadable value {UNREADABLE!r} in column {column!r} "
-                                  f"came out as {out[column].iloc[3]!r}: leave what the step "
-                                  f"cannot read as it is, so that the schema check names it")
+                               f"came out as {out[column].iloc[3]!r}: leave what the step "
+                               f"cannot read as it is, so that the schema check names it")
 
 
 def _check_cleaner_pickle(spec: CleanerSpec) -> None:

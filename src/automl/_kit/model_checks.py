@@ -62,7 +62,7 @@ def _check_builds(spec: ModelSpec, task: Task, registry: Registry) -> None:
         missing = [m for m in needed if not hasattr(estimator, m)]
         if missing:
             raise PluginCheckError(f"build({params}, {task.value!r}) returned "
-                                  f"{type(estimator).__name__}, which lacks {missing}")
+                                   f"{type(estimator).__name__}, which lacks {missing}")
 
 
 def _check_search_space(spec: ModelSpec, task: Task, registry: Registry) -> None:
@@ -112,7 +112,7 @@ def _check_predictions(pipeline: Any, X: Any, y: np.ndarray, task: Task,
     proba = np.asarray(pipeline.predict_proba(X))
     if proba.shape != (len(y), len(labels)):
         raise PluginCheckError(f"predict_proba has shape {proba.shape}, expected "
-                              f"{(len(y), len(labels))}")
+                               f"{(len(y), len(labels))}")
     if not np.allclose(proba.sum(axis=1), 1.0, atol=1e-4):
         raise PluginCheckError("predict_proba rows do not sum to one")
 
@@ -176,5 +176,5 @@ def _check_seeded(spec: ModelSpec, task: Task, registry: Registry) -> None:
     a, b = (np.asarray(getattr(p, method)(split.X_valid), dtype=float) for p in (first, second))
     if not np.allclose(a, b, rtol=1e-6, atol=1e-8):
         raise PluginCheckError(f"two fits with the same seed differ by up to "
-                              f"{np.max(np.abs(a - b)):.3g} in {method}: seed every source "
-                              f"of randomness from random_state or FitContext.seed")
+                               f"{np.max(np.abs(a - b)):.3g} in {method}: seed every source "
+                               f"of randomness from random_state or FitContext.seed")
