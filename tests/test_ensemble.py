@@ -85,7 +85,7 @@ def ames():
 
 def test_fit_on_skewed_price_chooses_its_scale_and_ensembles(ames):
     result = automl.fit(ames, "Sale_Price", models=["linear", "hist_gradient_boosting",
-                                                    "kneighbors"], n_trials=8, verbose=0)
+                                                    "kneighbors"], n_trials=6, verbose=0)
     board = result.leaderboard
     assert isinstance(result.pipeline, ScaledTargetModel)
     chosen = next(e.detail for e in result.data_report.entries if e.step == "target_scale")

@@ -41,7 +41,7 @@ def test_binary_on_credit_data(credit, tmp_path):
 
 
 def test_multiclass_on_hpc_data(hpc):
-    result = automl.fit(hpc, "class", n_trials=10, time_budget=120, validation="holdout",
+    result = automl.fit(hpc, "class", n_trials=5, time_budget=120, validation="holdout",
                         verbose=0)
     assert result.task == "multiclass" and result.metric == "log_loss"
     assert set(result.classes) == {"VF", "F", "M", "L"}
@@ -63,14 +63,14 @@ def test_regression_on_concrete(concrete):
 
 def test_same_seed_and_n_trials_give_the_same_leaderboard(concrete):
     def board(seed):
-        r = automl.fit(concrete, "compressive_strength", n_trials=12, time_budget=120,
+        r = automl.fit(concrete, "compressive_strength", n_trials=6, time_budget=120,
                        validation="holdout",
                        seed=seed, verbose=0)
         return r.leaderboard[["model", "rmse", "params", "status"]]
 
     first = board(0)
     pd.testing.assert_frame_equal(first, board(0))
-    assert len(first[first["model"] != "ensemble"]) == 12
+    assert len(first[first["model"] != "ensemble"]) == 6
     assert not first.equals(board(1))
 
 

@@ -11,7 +11,7 @@ import automl
 from automl._builtins.linear import TailAwareRidge, fit_linear
 from automl._contract.metrics import get_metric
 from automl._contract.specs import FitContext, Task
-from automl._search.search import held_out_scorer
+from automl._search.fitting import held_out_scorer
 
 
 def _tailed(seed: int = 0, rows: int = 1500) -> tuple[np.ndarray, np.ndarray]:

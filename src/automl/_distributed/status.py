@@ -12,7 +12,7 @@ from automl._contract.metrics import get_metric
 from automl._contract.specs import Task
 from automl._distributed.storage import open_storage, redact, retrying, study_summaries
 from automl._distributed.study import DEADLINE, SETTINGS, STARTED, records
-from automl._result.result import make_leaderboard
+from automl._result.leaderboard import make_leaderboard
 from automl.errors import ConfigurationError
 
 

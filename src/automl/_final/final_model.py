@@ -21,8 +21,8 @@ from automl._features.target_transform import ScaledTargetModel
 from automl._final.calibration import Calibration, calibrate
 from automl._final.intervals import Conformal, conformal_from
 from automl._final.threshold import DecisionThreshold, ThresholdModel, tune_threshold
-from automl._search.fitting import fit_pipeline
-from automl._search.search import REFIT_MARGIN, REFIT_SAFETY, SearchSetup, training_log
+from automl._search.fitting import fit_pipeline, training_log
+from automl._search.search import REFIT_MARGIN, REFIT_SAFETY, SearchSetup
 
 
 @dataclass

@@ -46,7 +46,8 @@ from automl._judging.preparation_notes import (
     threshold_notes,
 )
 from automl._monitoring.drift_reference import DriftReference
-from automl._result.result import FitResult, make_leaderboard
+from automl._result.leaderboard import make_leaderboard
+from automl._result.result import FitResult
 from automl._search.progress import Progress
 from automl._search.scale_choice import ScaleChoice
 from automl._search.search import SearchSetup

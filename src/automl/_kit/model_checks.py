@@ -21,8 +21,7 @@ from automl._data.split import Split, train_valid_split
 from automl._features.pipeline import build_pipeline
 from automl._kit.failure import PluginCheckError
 from automl._kit.runs import large_data, small_data
-from automl._search.fitting import fit_pipeline
-from automl._search.search import held_out_scorer
+from automl._search.fitting import fit_pipeline, held_out_scorer
 from automl._search.trial_space import ModelTrial, study_params
 
 #: parameter sets drawn from a model's search space, beyond its defaults

@@ -32,7 +32,8 @@ from automl._final.reference import Reference
 from automl._final.scoring import Scored
 from automl._final.threshold import DecisionThreshold
 from automl._monitoring.drift_reference import DriftReference
-from automl._result.result import FORMAT_VERSION, FitResult, library_versions
+from automl._result.result import FitResult
+from automl._result.saving import FORMAT_VERSION, library_versions
 from automl.errors import ModelLoadError, ModelVersionWarning
 
 __all__ = ["load"]

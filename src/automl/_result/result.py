@@ -1,12 +1,10 @@
-"""FitResult: what ``automl.fit`` returns: predicts, scores, shows its leaderboard, saves;
-and ``load`` to read a saved one back."""
+"""FitResult: what ``automl.fit`` returns: predicts, scores, explains, shows its leaderboard,
+saves (:mod:`automl._result.saving`) and builds a Bento."""
 
 from __future__ import annotations
 
-import json
-import platform
-from dataclasses import asdict, dataclass, field
-from importlib.metadata import version
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +15,6 @@ import pandera.pandas as pa
 from automl._cleaning.steps import Cleaning
 from automl._contract.data_report import DataReport
 from automl._contract.metrics import get_metric, on_labels, resolve_metric, score_model
-from automl._contract.records import TrialRecord
 from automl._contract.specs import Metric, Task
 from automl._data.profile import encode_target
 from automl._data.schema import FeatureSchema
@@ -25,23 +22,12 @@ from automl._data.weights import weight_column
 from automl._features.ensemble import ENSEMBLE_NAME
 from automl._final.deployed import DEPLOYED_NAME, Deployment
 from automl._final.intervals import Conformal
-from automl._final.model_files import (
-    BACKGROUND_FILE,
-    BOARD_FILE,
-    CLEANING_FILE,
-    DEPLOYED_FILE,
-    META_FILE,
-    METRIC_FILE,
-    PIPELINE_FILE,
-    REPORT_FILE,
-    manifest,
-    signed,
-    write_atomically,
-)
+from automl._final.model_files import META_FILE, write_atomically
 from automl._final.reference import Reference
 from automl._final.scoring import Scored
 from automl._final.threshold import DecisionThreshold
 from automl._monitoring.drift_reference import DriftReference
+from automl._result.saving import library_versions, write_result
 from automl.errors import (
     ConfigurationError,
     DataValidationError,
@@ -54,45 +40,8 @@ if TYPE_CHECKING:
     from automl._judging.explain import Explanation
     from automl._monitoring.drift_report import DriftReport
 
-#: bumped whenever the saved layout changes; load refuses other formats (3: the manifest;
-#: 4: the modules pickled objects come from moved into the stage packages)
-FORMAT_VERSION = 4
 #: rows of the report's data whose predictions the report explains
 REPORT_EXPLAINED_ROWS = 10
-
-
-def library_versions() -> dict[str, str]:
-    """The versions of Python and the libraries a saved model depends on."""
-    names = ["automl", "scikit-learn", "pandas", "numpy", "optuna", "pandera"]
-    return {"python": platform.python_version(), **{n: version(n) for n in names}}
-
-
-def make_leaderboard(trials: list[TrialRecord], metric: str, greater_is_better: bool,
-                     deployed: Deployment | None = None) -> pd.DataFrame:
-    """Trials as a DataFrame, best first: completed trials by score, then the others;
-    ``ended_seconds`` is when each ended, in seconds since the fit started, and ``worker``
-    the process that ran it in a shared search (None in a search of one process), ``rows``
-    the training rows it was fitted on when a large table's trial took a sample of them (None:
-    all of them, see :mod:`automl._search.row_sample`). With the ``deployed`` model,
-    ``served`` marks the trials it is made of and ``ms_per_row`` gives each one's measured
-    single-row prediction time as deployed (collapsed to one model)."""
-    costs = {} if deployed is None else deployed.member_seconds
-    served = set() if deployed is None else set(deployed.params)
-    rows = []
-    for t in trials:
-        key = f"{t.model}#{t.number}"
-        rows.append({"model": t.model, metric: t.score, "fit_seconds": round(t.fit_seconds, 3),
-                     "status": t.status, "params": t.params, "trial": t.number,
-                     "error": t.error, "ended_seconds": t.ended_seconds, "worker": t.worker,
-                     "rows": t.rows, "served": key in served,
-                     "ms_per_row": round(costs[key] * 1000, 3) if key in costs else None})
-    board = pd.DataFrame(rows, columns=["model", metric, "fit_seconds", "status", "params",
-                                        "trial", "error", "ended_seconds", "worker", "rows",
-                                        "served", "ms_per_row"])
-    done = board["status"] == "complete"
-    ranked = board[done].sort_values([metric, "trial"], ascending=[not greater_is_better, True],
-                                     kind="stable")
-    return pd.concat([ranked, board[~done]]).reset_index(drop=True)
 
 
 @dataclass
@@ -473,42 +422,7 @@ class FitResult:
                                                   and not (out / META_FILE).is_file())):
             raise ConfigurationError(f"{out} exists and is not a saved automl model: choose "
                                      f"a new path (a save replaces the directory whole)")
-        return write_atomically(out, self._write)
-
-    def _write(self, out: Path) -> None:
-        import joblib
-
-        joblib.dump(self.pipeline, out / PIPELINE_FILE)
-        joblib.dump(self.cleaning, out / CLEANING_FILE)
-        if self.custom_metric is not None:
-            _save_metric(self.custom_metric, out / METRIC_FILE)
-        self.data_report.save(out / REPORT_FILE)
-        if self.reference is not None:
-            self.reference.save(out)
-        summary = self.drift_reference()
-        if summary is not None:
-            summary.save(out)
-        if self.deployed is not None:
-            joblib.dump(self.deployed, out / DEPLOYED_FILE)
-        if self.background is not None:
-            joblib.dump(self.background, out / BACKGROUND_FILE)
-        self.feature_schema.save(out)
-        self.leaderboard.to_json(out / BOARD_FILE, orient="records", indent=2)
-        meta = {"format_version": FORMAT_VERSION, "task": self.task.value, "metric": self.metric,
-                "best": self.best, "best_params": self.best_params,
-                "valid_score": self.valid_score, "classes": self.classes,
-                "refitted": self.refitted, "fit_seconds": self.fit_seconds,
-                "dropped_columns": self.dropped_columns, "versions": self.versions,
-                "held_out": None if self.held_out is None else asdict(self.held_out),
-                "deployed": None if self.deployed is None else self.deployed.describe(),
-                "validation": self.validation,
-                "decision": None if self.decision is None else self.decision.to_dict(),
-                "conformal": None if self.conformal is None else self.conformal.to_dict(),
-                "weight_column": self.weight_column,
-                "manifest": manifest(out)}
-        # signed as it will read back: plain JSON values
-        meta = signed(json.loads(json.dumps(meta, default=_json_default)))
-        (out / META_FILE).write_text(json.dumps(meta, indent=2))
+        return write_atomically(out, partial(write_result, self))
 
     def to_bento(self, name: str | None = None, *, full: bool = False,
                  reference_rows: bool = False) -> str:
@@ -533,26 +447,3 @@ class FitResult:
     def __repr__(self) -> str:
         return (f"FitResult(task={self.task.value!r}, metric={self.metric!r}, best={self.best!r}, "
                 f"valid_score={self.valid_score:.5g}, trials={len(self.leaderboard)})")
-
-
-def _save_metric(metric: Metric, path: Path) -> None:
-    """Save the fit's own metric where its function pickles (one defined at a module's top
-    level does; a lambda or a nested function does not): a model without it still loads and
-    predicts, and :attr:`FitResult.scoring_metric` says what to do."""
-    import pickle
-    import warnings
-
-    import joblib
-
-    try:
-        joblib.dump(metric, path)
-    except (pickle.PicklingError, AttributeError, TypeError) as exc:
-        path.unlink(missing_ok=True)
-        warnings.warn(f"the metric {metric.name!r} is not saved with the model ({exc}): define "
-                      f"its function at a module's top level to keep it", stacklevel=4)
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)

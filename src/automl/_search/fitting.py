@@ -1,16 +1,22 @@
 """Fitting one pipeline: preprocessing, then the model by its spec's own ``fit`` when it has one,
-so that a model can early-stop on the held-out split and stop at the deadline."""
+so that a model can early-stop on the held-out split and stop at the deadline; and the
+``FitContext`` callbacks such a fit is given (its held-out score, its training log)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from sklearn.pipeline import Pipeline
 
+from automl._contract.metrics import Metric, score_model
+from automl._contract.plugins import notify
 from automl._contract.specs import FitContext, ModelSpec
 from automl._data.weights import takes_weights
+from automl._features.target_transform import ScaledTargetModel, TargetScale
 
 #: ``(estimator, X, y) -> (X, y)``: the training rows the model is fitted on (a resampling)
 Resample = Callable[[Any, Any, Any], tuple[Any, Any]]
@@ -73,3 +79,28 @@ def fit_in_rounds(estimator: Any, X: Any, y: Any, context: FitContext, *,
     estimator.set_params(warm_start=False, **{param: done})
     estimator.truncated_ = done < total
     return estimator
+
+
+def held_out_scorer(metric: Metric, context: FitContext, scale: TargetScale | None = None
+                    ) -> Any:
+    """A ``FitContext.score``: ``metric`` of an estimator on the context's held-out rows, read
+    when called, since ``fit_pipeline`` swaps in the preprocessed rows; with a target
+    ``scale``, on the target's own scale, as the trial is scored."""
+    return functools.partial(_context_score, metric, context, scale)
+
+
+def _context_score(metric: Metric, context: FitContext, scale: TargetScale | None,
+                   estimator: Any) -> float:
+    if scale is None:
+        return score_model(metric, estimator, context.X_valid, context.y_valid)
+    return score_model(metric, ScaledTargetModel(estimator, scale), context.X_valid,
+                       scale.to_target(np.asarray(context.y_valid)))
+
+
+def training_log(model: str, trial: int) -> Any:
+    """A ``FitContext.log`` that passes a model's training curve to the observers."""
+
+    def log(step: int, **values: float) -> None:
+        notify("on_training_step", model=model, trial=trial, step=step, values=values)
+
+    return log

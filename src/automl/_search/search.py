@@ -21,7 +21,7 @@ import numpy as np
 import optuna
 from sklearn.pipeline import Pipeline
 
-from automl._contract.metrics import Metric, held_out_prediction, prediction_score, score_model
+from automl._contract.metrics import Metric, held_out_prediction, prediction_score
 from automl._contract.plugins import notify
 from automl._contract.records import Candidate, SearchOutcome, TrialRecord
 from automl._contract.specs import (
@@ -37,8 +37,8 @@ from automl._data.split import Validation
 from automl._data.weights import RowWeights
 from automl._features.ensemble import WeightedEnsemble
 from automl._features.pipeline import build_pipeline, split_params
-from automl._features.target_transform import ScaledTargetModel, TargetScale
-from automl._search.fitting import Resample, fit_pipeline
+from automl._features.target_transform import TargetScale
+from automl._search.fitting import Resample, fit_pipeline, held_out_scorer, training_log
 from automl._search.memory import Releaser
 from automl._search.progress import Progress
 from automl._search.records import (
@@ -334,6 +334,28 @@ class Search:
         return False
 
     def _fit_and_score(self, trial: optuna.Trial, spec: ModelSpec, record: TrialRecord) -> None:
+        started = time.monotonic()
+        folds = self._fit_folds(trial, spec, record, started)
+        if folds is None:  # pruned, and told so
+            return
+        fitted, parts = folds
+        prediction = np.concatenate(parts)
+        if self.setup.target_scale is not None:
+            prediction = self.setup.target_scale.to_target(prediction)
+        score = prediction_score(self.setup.metric, self.setup.task, prediction,
+                                 self.outcome.y_valid, self.outcome.w_valid)
+        record.fit_seconds = time.monotonic() - started
+        if not math.isfinite(score):
+            raise ValueError(f"held-out {self.setup.metric.name} is {score}")
+        record.score, record.status = score, "complete"
+        model = fitted[0] if len(fitted) == 1 else WeightedEnsemble(
+            fitted, [1.0] * len(fitted), self.setup.task)
+        self._keep(trial, record, Candidate(record, model, prediction))
+
+    def _fit_folds(self, trial: optuna.Trial, spec: ModelSpec, record: TrialRecord,
+                   started: float) -> tuple[list[Pipeline], list[np.ndarray]] | None:
+        """The trial's pipeline fitted on each fold's training rows, and its predictions of
+        the fold's held-out rows; None where the pruner stopped it (the trial is then told)."""
         pruned: list[int] = []
 
         def report(step: int, value: float) -> bool:
@@ -343,7 +365,8 @@ class Search:
                 return True
             return False
 
-        started, fitted, parts = time.monotonic(), [], []
+        fitted: list[Pipeline] = []
+        parts: list[np.ndarray] = []
         until, folds = self.trial_limit(), len(self.validation.folds)
         # each fold may run to its share of the time left: a cooperative model that would
         # overrun then stops early in every fold and the trial still scores, where one
@@ -382,33 +405,26 @@ class Search:
                 record.fit_seconds = time.monotonic() - started
                 record.status = "pruned"
                 self._tell(trial, record, state=optuna.trial.TrialState.PRUNED)
-                return
+                return None
             parts.append(part)
             fitted.append(pipeline)
-        prediction = np.concatenate(parts)
-        if self.setup.target_scale is not None:
-            prediction = self.setup.target_scale.to_target(prediction)
-        score = prediction_score(self.setup.metric, self.setup.task, prediction,
-                                 self.outcome.y_valid, self.outcome.w_valid)
-        record.fit_seconds = time.monotonic() - started
-        if not math.isfinite(score):
-            raise ValueError(f"held-out {self.setup.metric.name} is {score}")
-        record.score, record.status = score, "complete"
-        model = fitted[0] if len(fitted) == 1 else WeightedEnsemble(
-            fitted, [1.0] * len(fitted), self.setup.task)
-        new = Candidate(record, model, prediction)
+        return fitted, parts
+
+    def _keep(self, trial: optuna.Trial, record: TrialRecord, new: Candidate) -> None:
+        """Tell the study the trial's score and keep its candidate for the ensemble, within
+        the library's bound (the dropped ones leave the share too)."""
         kept = self.outcome.candidates
         pool = {**kept, record.number: new}
         dropped = library(pool, self.setup.metric, dropped=True, picked=self.picks(pool))
         if self.shared is not None and record.number not in dropped:
             # stored before the trial is told complete: a complete trial always has its file
             self._call(self.shared.keep, new)
-        self._tell(trial, record, score)
+        self._tell(trial, record, record.score)
         if record.status != "complete":
             return
-        best = self.outcome.best
+        best, score = self.outcome.best, record.score
         if best is None or self.setup.metric.better(score, best.score):  # type: ignore[arg-type]
-            self.outcome.best, self.outcome.best_pipeline = record, model
+            self.outcome.best, self.outcome.best_pipeline = record, new.pipeline
         # Bounded so that memory stays flat however many trials run: forests are large.
         kept[record.number] = new
         for number in dropped:
@@ -461,31 +477,6 @@ def searched(search: Search) -> SearchOutcome:
 
 def _never_prune(step: int, value: float) -> bool:
     return False
-
-
-def held_out_scorer(metric: Metric, context: FitContext, scale: TargetScale | None = None
-                    ) -> Any:
-    """A ``FitContext.score``: ``metric`` of an estimator on the context's held-out rows, read
-    when called, since ``fit_pipeline`` swaps in the preprocessed rows; with a target
-    ``scale``, on the target's own scale, as the trial is scored."""
-    return functools.partial(_context_score, metric, context, scale)
-
-
-def _context_score(metric: Metric, context: FitContext, scale: TargetScale | None,
-                   estimator: Any) -> float:
-    if scale is None:
-        return score_model(metric, estimator, context.X_valid, context.y_valid)
-    return score_model(metric, ScaledTargetModel(estimator, scale), context.X_valid,
-                       scale.to_target(np.asarray(context.y_valid)))
-
-
-def training_log(model: str, trial: int) -> Any:
-    """A ``FitContext.log`` that passes a model's training curve to the observers."""
-
-    def log(step: int, **values: float) -> None:
-        notify("on_training_step", model=model, trial=trial, step=step, values=values)
-
-    return log
 
 
 def _describe(exc: BaseException) -> str:
