@@ -350,7 +350,7 @@ class Search:
         record.score, record.status = score, "complete"
         model = fitted[0] if len(fitted) == 1 else WeightedEnsemble(
             fitted, [1.0] * len(fitted), self.setup.task)
-        self._keep(trial, record, Candidate(record, model, prediction))
+        self._keep(trial, Candidate(record, model, prediction))
 
     def _fit_folds(self, trial: optuna.Trial, spec: ModelSpec, record: TrialRecord,
                    started: float) -> tuple[list[Pipeline], list[np.ndarray]] | None:
@@ -410,10 +410,10 @@ class Search:
             fitted.append(pipeline)
         return fitted, parts
 
-    def _keep(self, trial: optuna.Trial, record: TrialRecord, new: Candidate) -> None:
+    def _keep(self, trial: optuna.Trial, new: Candidate) -> None:
         """Tell the study the trial's score and keep its candidate for the ensemble, within
         the library's bound (the dropped ones leave the share too)."""
-        kept = self.outcome.candidates
+        record, kept = new.record, self.outcome.candidates
         pool = {**kept, record.number: new}
         dropped = library(pool, self.setup.metric, dropped=True, picked=self.picks(pool))
         if self.shared is not None and record.number not in dropped:
