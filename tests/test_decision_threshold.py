@@ -69,6 +69,41 @@ def test_the_report_draws_the_threshold_curve(tuned, tmp_path, render_in_chromiu
     assert f"decision threshold {result.decision.threshold:.3g}" in text
 
 
+def test_a_metric_of_labels_is_scored_at_the_threshold_it_predicts_by(credit):
+    """Where the fit's own metric is the decision metric, the held-out score, the evaluation's
+    verdict and the drift check score the labels predict gives, not the argmax's."""
+    frame = credit.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    train, test = frame.iloc[:2000], frame.iloc[2000:2600]
+    # a fixed number of trials: whether the threshold helps must not hang on the machine's pace
+    result = automl.fit(train, "Status", time_budget=60, n_trials=4, seed=0,
+                        metric="balanced_accuracy", decision_metric="balanced_accuracy",
+                        verbose=0)
+    decision = result.decision
+    assert decision is not None and decision.applied
+    # the threshold kept is the held-out curve's best; 0.5 (the argmax) is on the curve too
+    assert result.held_out.score == pytest.approx(max(score for _, score in decision.curve))
+    assert result.held_out.score > decision.argmax_score
+    evaluation = result.evaluate(test, importance=False)
+    predicted = balanced_accuracy_score(test["Status"], result.predict(test))
+    assert evaluation.diagnosis.scores["test"].score == pytest.approx(predicted)
+    performance = result.drift(test).performance
+    assert performance is not None and performance.recent.score == pytest.approx(predicted)
+
+
+def test_scored_takes_labels_at_the_threshold():
+    from automl._final.scoring import scored
+
+    y = np.array([0, 0, 0, 1, 1, 0, 1, 0])
+    positive = np.array([0.1, 0.2, 0.35, 0.4, 0.45, 0.3, 0.8, 0.05])
+    proba = np.column_stack([1 - positive, positive])
+    metric = get_metric("balanced_accuracy", automl.Task.BINARY)
+    at_half = scored(metric, automl.Task.BINARY, y, proba)
+    at_cut = scored(metric, automl.Task.BINARY, y, proba, threshold=0.38)
+    assert at_half.score == pytest.approx(balanced_accuracy_score(y, positive >= 0.5))
+    assert at_cut.score == pytest.approx(1.0) and at_half.score < 1.0
+    assert at_cut.skill == pytest.approx(1.0) and at_half.skill < at_cut.skill
+
+
 def test_a_threshold_that_does_not_help_is_not_applied():
     # probabilities that rank perfectly at 0.5: no other cut does better
     y = np.array([0, 1] * 50)

@@ -287,10 +287,22 @@ def held_out_prediction(model: Any, X: Any, task: Task) -> np.ndarray:
     return np.eye(n_classes)[labels]
 
 
+def decided(proba: np.ndarray, threshold: float | None = None) -> np.ndarray:
+    """Class indices from a probability matrix: the second class where its probability
+    reaches ``threshold`` (binary), else the most probable class."""
+    proba = np.asarray(proba, dtype=float)
+    if threshold is None or proba.shape[1] != 2:
+        return np.argmax(proba, axis=1)
+    return (proba[:, 1] >= threshold).astype(int)
+
+
 def prediction_score(metric: Metric, task: Task, prediction: np.ndarray, y: np.ndarray,
-                     sample_weight: np.ndarray | None = None) -> float:
+                     sample_weight: np.ndarray | None = None,
+                     threshold: float | None = None) -> float:
     """``metric`` of a prediction in the form :func:`held_out_prediction` gives, each row
-    weighted by ``sample_weight`` (None: equally)."""
+    weighted by ``sample_weight`` (None: equally). A metric of labels scores the classes
+    :func:`decided` gives at ``threshold`` (None: the most probable class), as a model behind
+    a tuned decision threshold predicts them."""
     if task.is_classification and not metric.needs_proba:
-        prediction = np.argmax(prediction, axis=1)
+        prediction = decided(prediction, threshold)
     return metric_score(metric, y, prediction, sample_weight)

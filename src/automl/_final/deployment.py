@@ -138,7 +138,8 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     return Deployment(model, {name[n]: round(w, 4) for n, w in chosen.items()}, score,
                       sum(costs[n] for n in chosen), infer_limit, collapsed, refitted,
                       {name[n]: costs[n] for n in members},
-                      scored(setup.metric, setup.task, outcome.y_valid, blend, outcome.w_valid),
+                      scored(setup.metric, setup.task, outcome.y_valid, blend, outcome.w_valid,
+                             decision.cut if decision else None),
                       prediction_signal(setup.task, blend), within, calibration, decision,
                       conformal)
 

@@ -33,13 +33,15 @@ def perfect_prediction(task: Task, y: np.ndarray, n_classes: int | None) -> np.n
 
 
 def skill(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarray,
-          sample_weight: np.ndarray | None = None) -> float:
+          sample_weight: np.ndarray | None = None, threshold: float | None = None) -> float:
     """Where ``prediction`` scores between a constant prediction (0) and a perfect one (1) on
     the rows of ``y`` (weighted by ``sample_weight``); NaN where the two score the same (one
-    class only, a constant target)."""
+    class only, a constant target). ``threshold``: the binary decision threshold its labels
+    are taken at (None: the most probable class); the constant prediction is scored at its
+    most probable class whatever the threshold, as the floor every model must clear."""
     k = prediction.shape[1] if prediction.ndim == 2 else None
     w = sample_weight
-    score = prediction_score(metric, task, prediction, y, w)
+    score = prediction_score(metric, task, prediction, y, w, threshold)
     floor = prediction_score(metric, task, constant_prediction(task, y, k), y, w)
     top = prediction_score(metric, task, perfect_prediction(task, y, k), y, w)
     if not math.isfinite(top - floor) or abs(top - floor) < 1e-12:
@@ -58,9 +60,10 @@ class Scored:
 
 
 def scored(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarray,
-           sample_weight: np.ndarray | None = None) -> Scored:
+           sample_weight: np.ndarray | None = None, threshold: float | None = None) -> Scored:
     """``metric`` and skill of ``prediction`` (in the form
     :func:`automl._contract.metrics.held_out_prediction` gives) on the rows of ``y``, weighted by
-    ``sample_weight`` (None: equally)."""
-    return Scored(prediction_score(metric, task, prediction, y, sample_weight),
-                  skill(metric, task, y, prediction, sample_weight), len(y))
+    ``sample_weight`` (None: equally), a metric of labels taking them at the binary decision
+    ``threshold`` (None: the most probable class)."""
+    return Scored(prediction_score(metric, task, prediction, y, sample_weight, threshold),
+                  skill(metric, task, y, prediction, sample_weight, threshold), len(y))

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from automl._contract.metrics import decided
 from automl._contract.model_wrapper import ModelWrapper
 from automl._contract.specs import Metric
 
@@ -52,6 +53,12 @@ class DecisionThreshold:
                 f"{self.argmax_score:.4g} at 0.5, {self.score:.4g} at the threshold "
                 f"(cross-fitted)")
 
+    @property
+    def cut(self) -> float | None:
+        """The threshold predictions are made at: :attr:`threshold` where it is applied, None
+        (the most probable class) where it is not."""
+        return self.threshold if self.applied else None
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (saved in the model's metadata, answered by /metadata)."""
         return {**asdict(self), "curve": [list(point) for point in self.curve]}
@@ -63,14 +70,6 @@ class DecisionThreshold:
                    float(data["score"]), bool(data["applied"]),
                    tuple((float(t), float(s)) for t, s in data.get("curve", ())))
 
-
-def decided(proba: np.ndarray, threshold: float | None) -> np.ndarray:
-    """Class indices from a probability matrix: the second class where its probability
-    reaches ``threshold`` (binary), else the most probable class."""
-    proba = np.asarray(proba, dtype=float)
-    if threshold is None or proba.shape[1] != 2:
-        return np.argmax(proba, axis=1)
-    return (proba[:, 1] >= threshold).astype(int)
 
 
 def tune_threshold(metric: Metric, proba: np.ndarray, y: np.ndarray,

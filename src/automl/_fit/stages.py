@@ -153,7 +153,8 @@ def finish_fit(f: Finishing, outcome: SearchOutcome, started: float, deadline: f
                                 f.infer_limit, f.decision)
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
-        scoring, task, outcome.y_valid, final.valid_prediction, outcome.w_valid)
+        scoring, task, outcome.y_valid, final.valid_prediction, outcome.w_valid,
+        final.decision.cut if final.decision else None)
     report = copy.deepcopy(f.report)
     target = f.schema.target
     report.add(chosen_options(final, outcome, setup, f.X)

@@ -134,19 +134,21 @@ def evaluate(result: FitResult, df: pd.DataFrame, *, sensitive: str | None = Non
     X = result._features(features, "evaluation data")
     y = result._encode(labelled[target])
     task, metric = result.task, result.scoring_metric
+    cut = result.decision.cut if result.decision else None
     prediction = held_out_prediction(result.pipeline, X, task)
     train = None
     if result.reference is not None:
         reference = result.reference
         train = scored(metric, task, reference.target,
-                       held_out_prediction(result.pipeline, reference.features, task))
-    verdict = diagnose(metric.name, train, result.held_out, scored(metric, task, y, prediction))
+                       held_out_prediction(result.pipeline, reference.features, task),
+                       threshold=cut)
+    verdict = diagnose(metric.name, train, result.held_out,
+                       scored(metric, task, y, prediction, threshold=cut))
     found = Evaluation(task, metric.name, len(y), {}, verdict, None, y, prediction,
                        result.classes)
     if task.is_classification:
         assert result.classes is not None
-        decision = result.decision
-        found.threshold = decision.threshold if decision and decision.applied else None
+        found.threshold = cut
         labels = decided(prediction, found.threshold)
         found.metrics = classification_metrics(y, prediction, labels)
         found.confusion = confusion(y, prediction, result.classes, labels)

@@ -202,8 +202,9 @@ def _performance(result: FitResult, recent: pd.DataFrame) -> Performance | None:
     y = result._encode(labelled[target])
     prediction = held_out_prediction(result.pipeline, result._features(labelled, "drift data"),
                                      task)
-    now = scored(metric, task, y, prediction)
-    low, high = skill_range(metric, task, y, prediction)
+    cut = result.decision.cut if result.decision else None
+    now = scored(metric, task, y, prediction, threshold=cut)
+    low, high = skill_range(metric, task, y, prediction, threshold=cut)
     gap = result.held_out.skill - now.skill
     # A fixed drop alone cries wolf on a few dozen rows, whose skill swings widely by chance:
     # the held-out skill must also lie above every skill the recent rows reach by resampling.
@@ -214,10 +215,11 @@ def _performance(result: FitResult, recent: pd.DataFrame) -> Performance | None:
 
 
 def skill_range(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarray,
-                seed: int = 0) -> tuple[float, float]:
+                seed: int = 0, threshold: float | None = None) -> tuple[float, float]:
     """The 1st and 99th percentiles of the skill over bootstrap resamples of the rows (at most
     ``BOOTSTRAP_ROWS`` of them, ``BOOTSTRAPS`` times): how far the skill moves by chance on
-    this many rows. NaN where no resample has a defined skill (rows of one class)."""
+    this many rows, labels taken at the binary decision ``threshold`` (None: the most probable
+    class). NaN where no resample has a defined skill (rows of one class)."""
     rng = np.random.default_rng(seed)
     n = len(y)
     if n > BOOTSTRAP_ROWS:
@@ -231,7 +233,7 @@ def skill_range(metric: Metric, task: Task, y: np.ndarray, prediction: np.ndarra
         for _ in range(BOOTSTRAPS):
             rows = rng.integers(0, n, n)
             try:
-                skills.append(skill(metric, task, y[rows], prediction[rows]))
+                skills.append(skill(metric, task, y[rows], prediction[rows], threshold=threshold))
             except ValueError:  # a resample holding one class only
                 continue
     finite = np.asarray([s for s in skills if np.isfinite(s)])
