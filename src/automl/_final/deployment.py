@@ -46,6 +46,7 @@ from automl._final.deployed import Deployment
 from automl._final.intervals import conformal_from
 from automl._final.reference import prediction_signal
 from automl._final.scoring import scored, skill
+from automl._final.threshold import cut_of
 
 if TYPE_CHECKING:
     from automl._contract.records import SearchOutcome
@@ -139,7 +140,7 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
                       sum(costs[n] for n in chosen), infer_limit, collapsed, refitted,
                       {name[n]: costs[n] for n in members},
                       scored(setup.metric, setup.task, outcome.y_valid, blend, outcome.w_valid,
-                             decision.cut if decision else None),
+                             cut_of(decision)),
                       prediction_signal(setup.task, blend), within, calibration, decision,
                       conformal)
 

@@ -22,7 +22,7 @@ from automl._contract.metrics import decided
 from automl._contract.model_wrapper import ModelWrapper
 from automl._contract.specs import Metric
 
-__all__ = ["DecisionThreshold", "ThresholdModel", "decided", "tune_threshold"]
+__all__ = ["DecisionThreshold", "ThresholdModel", "cut_of", "decided", "tune_threshold"]
 
 #: fewer held-out rows than this are too few to choose and check a threshold on
 MIN_ROWS = 40
@@ -53,12 +53,6 @@ class DecisionThreshold:
                 f"{self.argmax_score:.4g} at 0.5, {self.score:.4g} at the threshold "
                 f"(cross-fitted)")
 
-    @property
-    def cut(self) -> float | None:
-        """The threshold predictions are made at: :attr:`threshold` where it is applied, None
-        (the most probable class) where it is not."""
-        return self.threshold if self.applied else None
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (saved in the model's metadata, answered by /metadata)."""
         return {**asdict(self), "curve": [list(point) for point in self.curve]}
@@ -70,6 +64,11 @@ class DecisionThreshold:
                    float(data["score"]), bool(data["applied"]),
                    tuple((float(t), float(s)) for t, s in data.get("curve", ())))
 
+
+def cut_of(decision: DecisionThreshold | None) -> float | None:
+    """The threshold a model's labels are taken at: the tuned one where ``decision`` applied
+    it, None (the most probable class) where there is none or it was not applied."""
+    return decision.threshold if decision is not None and decision.applied else None
 
 
 def tune_threshold(metric: Metric, proba: np.ndarray, y: np.ndarray,

@@ -25,6 +25,7 @@ from automl._final.deployment import build_deployment
 from automl._final.final_model import build_final_model
 from automl._final.reference import Reference
 from automl._final.scoring import scored
+from automl._final.threshold import cut_of
 from automl._fit.api import OVERRUN_FRACTION
 from automl._fit.before_search import (
     Checked,
@@ -154,7 +155,7 @@ def finish_fit(f: Finishing, outcome: SearchOutcome, started: float, deadline: f
     rows = outcome.trials + ([final.ensemble_record] if final.ensemble_record else [])
     held_out = None if final.valid_prediction is None else scored(
         scoring, task, outcome.y_valid, final.valid_prediction, outcome.w_valid,
-        final.decision.cut if final.decision else None)
+        cut_of(final.decision))
     report = copy.deepcopy(f.report)
     target = f.schema.target
     report.add(chosen_options(final, outcome, setup, f.X)

@@ -15,7 +15,7 @@ import pandas as pd
 from automl._contract.metrics import held_out_prediction
 from automl._contract.specs import Task
 from automl._final.scoring import scored
-from automl._final.threshold import decided
+from automl._final.threshold import cut_of, decided
 from automl._judging.diagnosis import Diagnosis, diagnose
 from automl._judging.fairness import FairnessAudit, audit
 from automl._judging.importance import Importance, native_importance, permutation_importance
@@ -134,7 +134,7 @@ def evaluate(result: FitResult, df: pd.DataFrame, *, sensitive: str | None = Non
     X = result._features(features, "evaluation data")
     y = result._encode(labelled[target])
     task, metric = result.task, result.scoring_metric
-    cut = result.decision.cut if result.decision else None
+    cut = cut_of(result.decision)
     prediction = held_out_prediction(result.pipeline, X, task)
     train = None
     if result.reference is not None:

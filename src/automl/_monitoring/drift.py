@@ -25,6 +25,7 @@ from automl._contract.metrics import Metric, held_out_prediction
 from automl._contract.specs import Task
 from automl._final.reference import prediction_signal
 from automl._final.scoring import scored, skill
+from automl._final.threshold import cut_of
 from automl._monitoring.drift_reference import DriftReference, Levels, Numeric, bin_counts
 from automl._monitoring.drift_report import ColumnDrift, DriftReport, Performance
 from automl.errors import ConfigurationError, DataValidationError, Failure
@@ -202,7 +203,7 @@ def _performance(result: FitResult, recent: pd.DataFrame) -> Performance | None:
     y = result._encode(labelled[target])
     prediction = held_out_prediction(result.pipeline, result._features(labelled, "drift data"),
                                      task)
-    cut = result.decision.cut if result.decision else None
+    cut = cut_of(result.decision)
     now = scored(metric, task, y, prediction, threshold=cut)
     low, high = skill_range(metric, task, y, prediction, threshold=cut)
     gap = result.held_out.skill - now.skill
