@@ -46,7 +46,7 @@ def test_categories_early_stopping_and_refit(credit):
 
 
 @pytest.mark.slow
-def test_thirty_seconds_on_credit_data(credit):
-    run = budget_run(credit, "Status", 30, models=["catboost"])
+def test_fifteen_seconds_on_credit_data(credit):
+    run = budget_run(credit, "Status", 15, models=["catboost"])
     print(run)
     assert run.beats_baseline and run.within_budget

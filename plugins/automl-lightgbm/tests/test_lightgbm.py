@@ -55,8 +55,8 @@ def test_the_deployed_model_predicts_from_the_booster_exactly(credit):
 
 
 @pytest.mark.slow
-def test_thirty_seconds_on_credit_data(credit):
-    run = budget_run(credit, "Status", 30, models=["lightgbm"])
+def test_fifteen_seconds_on_credit_data(credit):
+    run = budget_run(credit, "Status", 15, models=["lightgbm"])
     print(run)
     assert run.beats_baseline and run.within_budget
 

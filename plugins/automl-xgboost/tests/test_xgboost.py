@@ -50,8 +50,8 @@ def test_early_stopping_and_refit_with_the_rounds_found(credit):
 
 
 @pytest.mark.slow
-def test_thirty_seconds_on_credit_data(credit):
-    run = budget_run(credit, "Status", 30, models=["xgboost"])
+def test_fifteen_seconds_on_credit_data(credit):
+    run = budget_run(credit, "Status", 15, models=["xgboost"])
     print(run)
     assert run.beats_baseline and run.within_budget
 
