@@ -73,12 +73,11 @@ def _blend(weights: Weights, predictions: dict) -> np.ndarray:
 
 
 def _select(d: dict, predictions: dict, rows: np.ndarray | None = None) -> Weights:
-    metric = get_metric(d["metric"], d["task"])
     y, w = d["y_valid"], d["w_valid"]
     if rows is not None:
         predictions = {k: v[rows] for k, v in predictions.items()}
         y, w = y[rows], None if w is None else w[rows]
-    return select(predictions, y, metric, d["task"], sample_weight=w).weights
+    return select(predictions, y, d["metric"], d["task"], sample_weight=w).weights
 
 
 def as_is(d: dict) -> tuple[Weights, dict]:
@@ -122,7 +121,7 @@ def bagged_rows(d: dict, bags: int = 20) -> tuple[Weights, dict]:
 def single_unless_sure(d: dict, share: float = 0.9, resamples: int = 200) -> tuple[Weights, dict]:
     """The best single candidate on the held-out rows, unless the ensemble scores better
     than it in at least ``share`` of ``resamples`` bootstrap resamples of those rows."""
-    metric, task, y = get_metric(d["metric"], d["task"]), d["task"], d["y_valid"]
+    metric, task, y = d["metric"], d["task"], d["y_valid"]
     weights = _select(d, d["valid"])
     if len(weights) < 2:
         return weights, d["test"]
@@ -147,8 +146,7 @@ RULES: dict[str, Callable[[dict], tuple[Weights, dict]]] = {
 
 def _test_score(d: dict, rule: Callable[[dict], tuple[Weights, dict]]) -> float:
     weights, tests = rule(d)
-    metric = get_metric(d["metric"], d["task"])
-    return prediction_score(metric, d["task"], _blend(weights, tests), d["y_test"])
+    return prediction_score(d["metric"], d["task"], _blend(weights, tests), d["y_test"])
 
 
 def compare(folder: Path, records: Path) -> pd.DataFrame:
@@ -158,14 +156,13 @@ def compare(folder: Path, records: Path) -> pd.DataFrame:
     rows = []
     for path in sorted(folder.glob("*.pkl")):
         d = pickle.loads(path.read_bytes())
-        metric = get_metric(d["metric"], d["task"])
+        d["metric"] = metric = get_metric(d["metric"], d["task"])  # resolved once per table
         mine = run[run.table == d["table"]]
         best = mine.score.max() if metric.greater_is_better else mine.score.min()
-        gap = abs(best - mine.constant.iloc[0])
-        sign = 1 if metric.greater_is_better else -1
+        gap = best - mine.constant.iloc[0]  # signed, as the normalised score's: better is up
         base = _test_score(d, as_is)
         row = {"table": d["table"], "task": d["task"].value}
-        row.update({name: sign * (_test_score(d, rule) - base) / gap * 100
+        row.update({name: (_test_score(d, rule) - base) / gap * 100
                     for name, rule in RULES.items()})
         rows.append(row)
     return pd.DataFrame(rows)
