@@ -142,7 +142,8 @@ def _search_space(trial: Any) -> dict[str, Any]:
         "iterations": trial.suggest_int("iterations", 100, 3000, log=True),
         "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
         # deeper than 8, CatBoost keeps tens of megabytes resident after the model is freed
-        # (its own allocator: 51 MB at depth 10 on 400 rows, 22 MB at depth 8), and
+        # (kept by CatBoost, not glibc's free pages: 51 MB at depth 10 on 400 rows, 22 MB at
+        # depth 8), and
         # AutoGluon's portfolio (TabRepo) stops at 8 for the same reason
         "depth": trial.suggest_int("depth", 3, MAX_DEPTH),
         "l2_leaf_reg": trial.suggest_float("l2_leaf_reg", 0.5, 30.0, log=True),
