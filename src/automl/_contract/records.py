@@ -80,7 +80,7 @@ class SearchOutcome:
     #: the held-out rows' weights, in the order of ``y_valid`` (None: an unweighted fit)
     w_valid: np.ndarray | None = None
     interrupted: bool = False
-    #: the longest any trial's held-out prediction took to score (seconds): ensemble
-    #: selection scores a blend that many times over
+    #: what scoring a trial's held-out prediction takes (seconds, the median over trials):
+    #: ensemble selection scores a blend many times over
     #: (:func:`automl._features.ensemble.select_seconds`)
     score_seconds: float = 0.0
