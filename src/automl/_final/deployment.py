@@ -92,7 +92,7 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     binary decision threshold is tuned for, on the deployed model's own held-out
     probabilities."""
     from automl._final.final_model import refit, thresholded
-    from automl._search.search import REFIT_SAFETY
+    from automl._search.search import DEPLOYED_SELECTIONS, REFIT_SAFETY
 
     numbers = _member_numbers(final, outcome)
     if not numbers or any(n not in outcome.candidates for n in numbers):
@@ -102,9 +102,10 @@ def build_deployment(setup: SearchSetup, outcome: SearchOutcome, final: FinalMod
     members: dict[int, Any] = {}
     collapsed = outcome.bagged
     refitted = final.refitted
-    # refits and compilations stop in time for the two selections (without and within the
-    # latency bound), which on many held-out rows take seconds
-    room = deadline - 2 * select_seconds(len(numbers), outcome.score_seconds) * REFIT_SAFETY
+    # refits and compilations stop in time for the selections, which on many held-out rows
+    # take seconds
+    room = deadline - DEPLOYED_SELECTIONS * select_seconds(
+        len(numbers), outcome.score_seconds) * REFIT_SAFETY
     if outcome.bagged:
         for n in numbers:  # heaviest first: where time runs short, the ones that count most
             candidate = outcome.candidates[n]

@@ -65,9 +65,10 @@ REFIT_MARGIN = 0.5
 #: with cross-validation, the models whose best trial's collapse into one model the search
 #: makes room for
 COLLAPSE_RESERVED = 3
-#: the ensemble selections after the search: the final model's, and the deployed model's
-#: with and without its latency bound
-FINISH_SELECTIONS = 3
+#: the deployed model's ensemble selections: without and within its latency bound
+DEPLOYED_SELECTIONS = 2
+#: the ensemble selections after the search: the final model's and the deployed model's
+FINISH_SELECTIONS = 1 + DEPLOYED_SELECTIONS
 # the least a trial may run past its deadline before it is stopped: a cooperative model stops
 # at the end of a round, which on a small table is well under it
 TRIAL_GRACE = 0.5
